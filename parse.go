@@ -1,0 +1,475 @@
+package tinyhttp
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// Parsing errors. Each becomes an automatic response with the status that
+// CONFORMANCE.md gives, and the connection is closed after it.
+var (
+	// ErrMalformedRequest is a request that breaks RFC 9112's syntax (400).
+	ErrMalformedRequest = errors.New("tinyhttp: malformed request")
+	// ErrRequestLineTooLong is a request line above the limit (414).
+	ErrRequestLineTooLong = errors.New("tinyhttp: request line too long")
+	// ErrHeaderTooLarge is a header section above MaxHeaderBytes or MaxHeaderFields (431).
+	ErrHeaderTooLarge = errors.New("tinyhttp: request header section too large")
+	// ErrVersionNotSupported is a request for HTTP/2 or later on this HTTP/1.x server (505).
+	ErrVersionNotSupported = errors.New("tinyhttp: HTTP version not supported")
+	// ErrUnsupportedTransferCoding is a transfer coding other than chunked (501).
+	ErrUnsupportedTransferCoding = errors.New("tinyhttp: unsupported transfer coding")
+	// ErrExpectationFailed is an Expect value other than 100-continue (417).
+	ErrExpectationFailed = errors.New("tinyhttp: unsupported expectation")
+	// ErrBodyTooLarge is a request body above MaxBodyBytes (413).
+	ErrBodyTooLarge = errors.New("tinyhttp: request body too large")
+)
+
+// parseError carries the status code to answer a bad request with.
+type parseError struct {
+	status StatusCode
+	err    error  // one of the sentinels above
+	detail string // what exactly was wrong, for logs and error strings
+}
+
+func (e *parseError) Error() string { return e.err.Error() + ": " + e.detail }
+func (e *parseError) Unwrap() error { return e.err }
+
+func badRequest(format string, args ...any) *parseError {
+	return &parseError{status: StatusBadRequest, err: ErrMalformedRequest, detail: fmt.Sprintf(format, args...)}
+}
+
+// statusOf returns the status code an error from reading a request maps to.
+func statusOf(err error) StatusCode {
+	var pe *parseError
+	if errors.As(err, &pe) {
+		return pe.status
+	}
+	return StatusBadRequest
+}
+
+// requestHead is a parsed request line and header section, with the framing
+// and connection facts derived from them. Strings point into one copy of the
+// head bytes, so a request costs one allocation for all of them.
+type requestHead struct {
+	method  Method
+	target  string
+	version HTTPVersion
+	headers []Header
+
+	contentLength  int64 // -1: no Content-Length field
+	chunked        bool  // Transfer-Encoding: chunked
+	keepAlive      bool  // the client allows the connection to persist
+	expectContinue bool  // Expect: 100-continue on HTTP/1.1
+	upgrade        bool  // Connection: upgrade + Upgrade on HTTP/1.1
+}
+
+// headLimits bounds what parseHead accepts.
+type headLimits struct {
+	maxLine   int // request line, bytes (414 above)
+	maxHeader int // request line + fields, bytes (431 above)
+	maxFields int // number of field lines (431 above)
+}
+
+// parseHead parses a complete request head: the request line and the field
+// lines, each without its line ending. head holds them all so that values can
+// be cut out of it without copying.
+func parseHead(h *requestHead, head string, lines []int, lim headLimits) error {
+	reqLine := head[:lines[0]]
+	if err := parseRequestLine(h, reqLine); err != nil {
+		return err
+	}
+	if len(lines)-1 > lim.maxFields {
+		return &parseError{status: StatusRequestHeaderFieldsTooLarge, err: ErrHeaderTooLarge,
+			detail: fmt.Sprintf("more than %d header fields", lim.maxFields)}
+	}
+	start := lines[0]
+	for _, end := range lines[1:] {
+		hdr, err := parseFieldLine(head[start:end])
+		if err != nil {
+			return err
+		}
+		h.headers = append(h.headers, hdr)
+		start = end
+	}
+	return deriveFraming(h)
+}
+
+// parseRequestLine parses "method SP request-target SP HTTP-version"
+// (RFC 9112 §3), strictly: single spaces, a token method, one digit on each
+// side of the version's dot.
+func parseRequestLine(h *requestHead, line string) error {
+	sp1 := strings.IndexByte(line, ' ')
+	if sp1 <= 0 {
+		return badRequest("request line %q has no method", line)
+	}
+	rest := line[sp1+1:]
+	sp2 := strings.IndexByte(rest, ' ')
+	if sp2 < 0 {
+		return badRequest("request line %q has no version", line)
+	}
+	method, target, version := line[:sp1], rest[:sp2], rest[sp2+1:]
+	if !isToken(method) {
+		return badRequest("method %q is not a token", method)
+	}
+	if err := parseVersion(h, version); err != nil {
+		return err
+	}
+	if err := checkTarget(method, target); err != nil {
+		return err
+	}
+	h.method = Method(method) // a substring of the head: no allocation
+	h.target = target
+	return nil
+}
+
+// parseVersion accepts "HTTP/" DIGIT "." DIGIT; major 2 and above get 505.
+func parseVersion(h *requestHead, v string) error {
+	if len(v) != len("HTTP/1.1") || v[:5] != "HTTP/" || v[6] != '.' || !isDigit(v[5]) || !isDigit(v[7]) {
+		return badRequest("bad HTTP version %q", v)
+	}
+	h.version = HTTPVersion{Major: v[5] - '0', Minor: v[7] - '0'}
+	if h.version.Major != 1 {
+		return &parseError{status: StatusHTTPVersionNotSupported, err: ErrVersionNotSupported, detail: v}
+	}
+	return nil
+}
+
+// checkTarget checks the request-target's form against the method
+// (RFC 9112 §3.2): origin-form, absolute-form, authority-form only for
+// CONNECT, asterisk-form only for OPTIONS.
+func checkTarget(method, t string) error {
+	if t == "" {
+		return badRequest("empty request-target")
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c == 0x7f {
+			return badRequest("request-target contains byte %#x", c)
+		}
+	}
+	switch {
+	case method == "CONNECT":
+		if t[0] == '/' || t == "*" || strings.Contains(t, "/") {
+			return badRequest("CONNECT needs an authority-form target, got %q", t)
+		}
+	case t[0] == '/':
+	case t == "*":
+		if method != "OPTIONS" {
+			return badRequest("asterisk-form target with %s", method)
+		}
+	case isAbsoluteForm(t):
+	default:
+		return badRequest("request-target %q is not origin- or absolute-form", t)
+	}
+	return nil
+}
+
+// isAbsoluteForm reports whether t looks like scheme "://" authority.
+func isAbsoluteForm(t string) bool {
+	i := strings.Index(t, "://")
+	if i <= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := t[j]
+		if !(isAlpha(c) || (j > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.'))) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFieldLine parses "name:" OWS value OWS (RFC 9112 §5). No whitespace is
+// allowed before the colon, and obs-fold is rejected.
+func parseFieldLine(line string) (Header, error) {
+	if line != "" && (line[0] == ' ' || line[0] == '\t') {
+		return Header{}, badRequest("obsolete line folding")
+	}
+	colon := strings.IndexByte(line, ':')
+	if colon < 0 {
+		return Header{}, badRequest("header line %q has no colon", line)
+	}
+	name, value := line[:colon], trimOWS(line[colon+1:])
+	if !isToken(name) {
+		return Header{}, badRequest("header name %q is not a token", name)
+	}
+	if !httpguts.ValidHeaderFieldValue(value) {
+		return Header{}, badRequest("header %s has a control byte in its value", name)
+	}
+	return Header{Field: HeaderField(name), Value: value}, nil
+}
+
+// deriveFraming works out Host, body framing, keep-alive, Expect and Upgrade
+// from the fields, enforcing the request-smuggling rules of CONFORMANCE.md §2.
+func deriveFraming(h *requestHead) error {
+	h.contentLength = -1
+	var hosts int
+	var te []string
+	var connClose, connKeepAlive, connUpgrade, hasUpgrade bool
+	for _, f := range h.headers {
+		switch {
+		case f.Field.Equal("Host"):
+			hosts++
+			if !httpguts.ValidHostHeader(f.Value) {
+				return badRequest("invalid Host %q", f.Value)
+			}
+		case f.Field.Equal("Content-Length"):
+			if err := mergeContentLength(h, f.Value); err != nil {
+				return err
+			}
+		case f.Field.Equal("Transfer-Encoding"):
+			te = append(te, f.Value)
+		case f.Field.Equal("Connection"):
+			connClose = connClose || valueHasToken(f.Value, "close")
+			connKeepAlive = connKeepAlive || valueHasToken(f.Value, "keep-alive")
+			connUpgrade = connUpgrade || valueHasToken(f.Value, "upgrade")
+		case f.Field.Equal("Upgrade"):
+			hasUpgrade = true
+		case f.Field.Equal("Expect"):
+			if err := checkExpect(h, f.Value); err != nil {
+				return err
+			}
+		}
+	}
+	if hosts > 1 {
+		return badRequest("%d Host fields", hosts)
+	}
+	is11 := h.version.atLeast(1, 1)
+	if hosts == 0 && is11 {
+		return badRequest("HTTP/1.1 request without Host")
+	}
+	if te != nil {
+		if err := checkTransferEncoding(h, te); err != nil {
+			return err
+		}
+	}
+	if is11 {
+		h.keepAlive = !connClose
+	} else {
+		h.keepAlive = connKeepAlive && !connClose
+		h.expectContinue = false // RFC 9110 §10.1.1: ignore 100-continue from HTTP/1.0
+	}
+	h.upgrade = is11 && connUpgrade && hasUpgrade
+	return nil
+}
+
+// checkExpect accepts 100-continue (any case) and refuses anything else on
+// HTTP/1.1 with 417; HTTP/1.0 expectations are ignored.
+func checkExpect(h *requestHead, v string) error {
+	if asciiEqualFold(trimOWS(v), "100-continue") {
+		h.expectContinue = true
+		return nil
+	}
+	if h.version.atLeast(1, 1) {
+		return &parseError{status: StatusExpectationFailed, err: ErrExpectationFailed, detail: v}
+	}
+	return nil
+}
+
+// mergeContentLength parses one Content-Length field value (possibly a list
+// of equal values, F03) and checks it agrees with any earlier one (F02).
+func mergeContentLength(h *requestHead, v string) error {
+	for more := true; more; {
+		var elem string
+		elem, v, more = strings.Cut(v, ",")
+		n, ok := parseDecimal(trimOWS(elem))
+		if !ok {
+			return badRequest("invalid Content-Length %q", elem)
+		}
+		if h.contentLength >= 0 && h.contentLength != n {
+			return badRequest("conflicting Content-Length values")
+		}
+		h.contentLength = n
+	}
+	return nil
+}
+
+// maxDecimalDigits keeps parseDecimal inside int64: 18 digits cannot overflow.
+const maxDecimalDigits = 18
+
+// parseDecimal parses 1*DIGIT with no sign, no spaces and no overflow.
+func parseDecimal(s string) (int64, bool) {
+	if s == "" || len(s) > maxDecimalDigits {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, true
+}
+
+// checkTransferEncoding accepts exactly one final "chunked" coding on
+// HTTP/1.1 without Content-Length (F01, F05–F08).
+func checkTransferEncoding(h *requestHead, values []string) error {
+	if !h.version.atLeast(1, 1) {
+		return badRequest("Transfer-Encoding on an HTTP/1.0 request")
+	}
+	if h.contentLength >= 0 {
+		return badRequest("both Content-Length and Transfer-Encoding")
+	}
+	var codings []string
+	for _, v := range values {
+		for _, elem := range strings.Split(v, ",") {
+			if elem = trimOWS(elem); elem != "" {
+				codings = append(codings, elem)
+			}
+		}
+	}
+	if len(codings) == 0 {
+		return badRequest("empty Transfer-Encoding")
+	}
+	for i, c := range codings {
+		last := i == len(codings)-1
+		switch {
+		case asciiEqualFold(c, "chunked"):
+			if !last {
+				return badRequest("chunked is not the final transfer coding")
+			}
+		case isChunkedWithParams(c):
+			return badRequest("parameters on the chunked coding")
+		default:
+			return &parseError{status: StatusNotImplemented, err: ErrUnsupportedTransferCoding, detail: c}
+		}
+	}
+	h.chunked = true
+	return nil
+}
+
+// isChunkedWithParams reports whether coding is "chunked;…" (F06: the
+// chunked coding takes no parameters).
+func isChunkedWithParams(coding string) bool {
+	name, _, ok := strings.Cut(coding, ";")
+	return ok && asciiEqualFold(trimOWS(name), "chunked")
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isAlpha(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !httpguts.IsTokenRune(rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// trimLineEnd removes the LF and an optional CR before it. A CR anywhere
+// else in the line is a bare CR, which the caller rejects.
+func trimLineEnd(line []byte) []byte {
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line
+}
+
+// hasBareCR reports whether line (without its line ending) contains a CR.
+func hasBareCR(line []byte) bool { return bytes.IndexByte(line, '\r') >= 0 }
+
+// headBuffer is a connection's scratch space for reading request heads; it is
+// reused from one request to the next.
+type headBuffer struct {
+	buf   []byte // the lines of the head, line endings removed
+	lines []int  // end offset in buf of each line
+}
+
+// readHead reads one request head from br into hb: empty lines before the
+// request line are skipped (H19), line endings may be CRLF or bare LF (H12),
+// a bare CR is refused (H11), and the limits give 414 and 431 before more than
+// a limit's worth of bytes is held. It returns io.EOF when the connection ends
+// cleanly before a request starts and io.ErrUnexpectedEOF when it ends inside
+// a head.
+func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits) error {
+	hb.buf, hb.lines = hb.buf[:0], hb.lines[:0]
+	total := 0 // bytes read for this head, line endings and leading empty lines included
+	for {
+		line, n, err := readLine(br, hb.buf, lineLimit(hb, lim, total))
+		total += n
+		if err != nil {
+			return headReadError(err, total, len(hb.lines) == 0, lim)
+		}
+		if len(line) == len(hb.buf) { // an empty line
+			if len(hb.lines) == 0 {
+				continue // H19: ignore empty lines before the request line
+			}
+			return nil
+		}
+		if hasBareCR(line[len(hb.buf):]) {
+			return badRequest("bare CR in request head")
+		}
+		hb.buf = line
+		hb.lines = append(hb.lines, len(hb.buf))
+		if len(hb.lines) > lim.maxFields+1 {
+			return &parseError{status: StatusRequestHeaderFieldsTooLarge, err: ErrHeaderTooLarge,
+				detail: fmt.Sprintf("more than %d header fields", lim.maxFields)}
+		}
+	}
+}
+
+// lineLimit is how many more bytes the next line of the head may take.
+func lineLimit(hb *headBuffer, lim headLimits, total int) int {
+	if len(hb.lines) == 0 {
+		return min(lim.maxLine, lim.maxHeader-total)
+	}
+	return lim.maxHeader - total
+}
+
+// errLineTooLong is readLine's signal that a line passed its limit.
+var errLineTooLong = errors.New("line too long")
+
+// readLine appends one line, without its line ending, to dst. n counts every
+// byte consumed. A line whose content passes max gives errLineTooLong as soon
+// as that is known, without reading the rest of it.
+func readLine(br *bufio.Reader, dst []byte, max int) (line []byte, n int, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		n += len(frag)
+		content := n
+		if err == nil {
+			content -= len(frag) - len(trimLineEnd(frag))
+		}
+		if content > max {
+			return dst, n, errLineTooLong
+		}
+		switch err {
+		case nil:
+			return append(dst, trimLineEnd(frag)...), n, nil
+		case bufio.ErrBufferFull:
+			dst = append(dst, frag...)
+		default:
+			return dst, n, err
+		}
+	}
+}
+
+// headReadError maps an error from reading a head to what the connection
+// does: 414 or 431 for a line past its limit, EOF for a clean end.
+func headReadError(err error, total int, inRequestLine bool, lim headLimits) error {
+	switch {
+	case err == errLineTooLong && inRequestLine && total <= lim.maxHeader:
+		return &parseError{status: StatusRequestURITooLong, err: ErrRequestLineTooLong,
+			detail: fmt.Sprintf("request line longer than %d bytes", lim.maxLine)}
+	case err == errLineTooLong:
+		return &parseError{status: StatusRequestHeaderFieldsTooLarge, err: ErrHeaderTooLarge,
+			detail: fmt.Sprintf("header section larger than %d bytes", lim.maxHeader)}
+	case err == io.EOF && total == 0:
+		return io.EOF
+	case err == io.EOF:
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}

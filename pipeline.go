@@ -1,0 +1,921 @@
+package tinyhttp
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// slotState is where one request's answer stands.
+type slotState uint8
+
+const (
+	slotFree    slotState = iota // no request, or its response is written
+	slotPending                  // queued to the application, unanswered
+	slotReady                    // answered; the response waits for its turn
+	slotClaimed                  // a raw writer (IntoWriter, Upgrade) waits for its turn
+)
+
+// slot is one request's place in the connection's response order.
+type slot struct {
+	id    uint64
+	state slotState
+	x     exchange
+	resp  *Response
+	turn  chan struct{} // closed when a waiting raw writer or 100-continue gets its turn
+}
+
+// resolution says what the read loop does once a request it waits on (one
+// with a streamed body, or one asking for an upgrade) is settled.
+type resolution uint8
+
+const (
+	unresolved resolution = iota
+	keepReading
+	stopReading // close the connection once the responses are out
+	handedOver  // the connection now belongs to the application (Upgrade)
+)
+
+// conn is one client connection: its read loop parses requests and queues
+// them; its sequencer writes their responses in request order from whichever
+// goroutine answers. All connection state changes go through mu.
+type conn struct {
+	srv    *Server
+	rwc    net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	remote net.Addr
+	secure bool
+	hb     headBuffer
+
+	mu        sync.Mutex
+	slots     []slot // ring indexed by id % len(slots); grows up to the read-ahead limit
+	issued    uint64 // requests read so far; the next request's id
+	next      uint64 // id of the next response to write
+	writing   bool   // one goroutine writes; the others queue their responses
+	closing   bool   // a response said close: nothing more is written or read
+	broken    bool   // the connection is unusable (closed, or a write failed)
+	awaiting  bool   // the read loop waits for the first byte of a request
+	draining  bool   // Shutdown: finish what is read, read nothing more
+	waitingID uint64 // the request the read loop waits on, if resolved is unresolved
+	resolved  resolution
+	upgraded  bool
+	wake      chan struct{} // capacity 1: tells the read loop to look again
+}
+
+// initialSlots is the ring's first size; it doubles up to the read-ahead limit.
+const initialSlots = 4
+
+func newConn(srv *Server, rwc net.Conn) *conn {
+	c := &conn{srv: srv, rwc: rwc, wake: make(chan struct{}, 1)}
+	c.remote = rwc.RemoteAddr()
+	if _, unix := rwc.(*net.UnixConn); unix {
+		c.remote = nil
+	}
+	return c
+}
+
+// signal wakes the read loop if it is waiting. Called with mu held or not.
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// serve runs the connection: TLS handshake, then the read loop, then the
+// orderly close. It is the connection's task in the pool.
+func (c *conn) serve() {
+	defer c.finish()
+	if err := c.handshake(); err != nil {
+		c.breakConn()
+		return
+	}
+	c.br = bufio.NewReaderSize(c.rwc, readBufferSize)
+	c.bw = bufio.NewWriterSize(deadlineWriter{c.rwc, c.srv.cfg.writeTimeout}, writeBufferSize)
+	for c.waitReadAhead() {
+		if !c.readRequest() {
+			return
+		}
+	}
+}
+
+// Buffer sizes: a 4 KiB read buffer holds a typical request head whole; a
+// 4 KiB write buffer holds a small response with its head, so most
+// responses cost one write.
+const (
+	readBufferSize  = 4 << 10
+	writeBufferSize = 4 << 10
+)
+
+// handshake runs the TLS handshake, if the server has TLS, bounded by the
+// handshake timeout so that a silent client holds up nobody.
+func (c *conn) handshake() error {
+	cfg := c.srv.cfg.tls
+	if cfg == nil {
+		return nil
+	}
+	tc := tlsServer(c.rwc, cfg)
+	if err := handshakeWithTimeout(tc, c.srv.cfg.handshakeTimeout); err != nil {
+		return err
+	}
+	c.rwc, c.secure = tc, true
+	return nil
+}
+
+// waitReadAhead blocks while the application has the read-ahead limit of
+// requests unanswered; false means stop reading.
+func (c *conn) waitReadAhead() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.issued-c.next >= uint64(c.srv.cfg.maxPipelined) && !c.stopped() {
+		c.mu.Unlock()
+		<-c.wake
+		c.mu.Lock()
+	}
+	return !c.stopped()
+}
+
+// stopped reports whether nothing more will be read. Called with mu held.
+func (c *conn) stopped() bool { return c.closing || c.broken || c.draining }
+
+// readRequest reads, parses and queues one request; false means stop.
+func (c *conn) readRequest() bool {
+	if !c.awaitFirstByte() {
+		return false
+	}
+	r := &Request{answer: c, remote: c.remote, secure: c.secure}
+	r.head.headers = r.hdrs[:0]
+	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits)
+	if err == nil {
+		err = parseHead(&r.head, string(c.hb.buf), c.hb.lines, c.srv.cfg.headLimits)
+	}
+	if err == nil {
+		err = c.prepareBody(r)
+	}
+	if err != nil {
+		c.rejectRequest(err, r.head.version)
+		return false
+	}
+	c.clearDeadline()
+	return c.dispatch(r)
+}
+
+// awaitFirstByte waits for the first byte of the next request, under the
+// idle timeout when no response is outstanding, then starts the header
+// timeout. false means stop.
+func (c *conn) awaitFirstByte() bool {
+	c.mu.Lock()
+	if c.stopped() {
+		c.mu.Unlock()
+		return false
+	}
+	c.awaiting = true
+	if c.issued == c.next {
+		c.setReadTimeout(c.srv.cfg.idleTimeout)
+	} else {
+		c.clearDeadline() // the idle timeout starts once the responses are out
+	}
+	c.mu.Unlock()
+	_, err := c.br.Peek(1)
+	c.mu.Lock()
+	c.awaiting = false
+	stop := c.stopped()
+	c.mu.Unlock()
+	if err != nil || stop {
+		return false
+	}
+	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+	return true
+}
+
+// setReadTimeout sets the read deadline d from now (none when d <= 0).
+func (c *conn) setReadTimeout(d time.Duration) {
+	if d > 0 {
+		c.rwc.SetReadDeadline(time.Now().Add(d))
+	} else {
+		c.rwc.SetReadDeadline(time.Time{})
+	}
+}
+
+func (c *conn) clearDeadline() { c.rwc.SetReadDeadline(time.Time{}) }
+
+// eagerBodyLimit is the largest body read before its request is queued, like
+// tiny-http: small bodies then cost the application no read from the socket,
+// and pipelined requests behind them are read at once.
+const eagerBodyLimit = 1024
+
+// prepareBody sets up r's body: none, read now (small), or streamed.
+func (c *conn) prepareBody(r *Request) error {
+	h := &r.head
+	r.bodyLen = h.contentLength
+	if h.chunked {
+		r.bodyLen = -1
+	}
+	if max := c.srv.cfg.maxBodyBytes; max > 0 && h.contentLength > max {
+		return &parseError{status: StatusRequestEntityTooLarge, err: ErrBodyTooLarge, detail: "Content-Length above MaxBodyBytes"}
+	}
+	switch {
+	case !h.chunked && h.contentLength <= 0:
+		r.body = noBody{}
+		r.bodyLen = max(h.contentLength, 0)
+	case !h.chunked && h.contentLength <= eagerBodyLimit && !h.expectContinue:
+		b := make([]byte, h.contentLength)
+		if _, err := io.ReadFull(c.br, b); err != nil {
+			return err
+		}
+		r.eager = eagerBody{b: b}
+		r.body = &r.eager
+	default:
+		r.stream = streamBody{c: c, expect: h.expectContinue, max: c.srv.cfg.maxBodyBytes}
+		if h.chunked {
+			r.stream.chunks = newChunkedReader(c.br, c.srv.cfg.chunkLimits)
+			r.stream.src = r.stream.chunks
+		} else {
+			r.stream.limited = io.LimitedReader{R: c.br, N: h.contentLength}
+			r.stream.src = &r.stream.limited
+		}
+		r.body = &r.stream
+	}
+	return nil
+}
+
+// dispatch gives r its slot, queues it, and, when r's body is streamed or r
+// asks for an upgrade, waits until it is settled. false means stop.
+func (c *conn) dispatch(r *Request) bool {
+	waits := r.body == &r.stream || r.head.upgrade
+	c.mu.Lock()
+	r.id = c.issued
+	r.stream.id = r.id
+	c.issued++
+	s := c.slotFor(r.id)
+	*s = slot{id: r.id, state: slotPending, x: r.exchange()}
+	if waits {
+		c.waitingID, c.resolved = r.id, unresolved
+	}
+	c.mu.Unlock()
+	keepAlive := r.head.keepAlive
+	watchDrop(r, c)
+	c.srv.enqueue(r)
+	if waits {
+		return c.awaitResolution() == keepReading && keepAlive
+	}
+	return keepAlive
+}
+
+// awaitResolution blocks until the request the read loop waits on is settled.
+func (c *conn) awaitResolution() resolution {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.resolved == unresolved && !c.broken && !c.closing {
+		c.mu.Unlock()
+		<-c.wake
+		c.mu.Lock()
+	}
+	if c.resolved == unresolved {
+		return stopReading
+	}
+	return c.resolved
+}
+
+// resolve settles the request the read loop waits on.
+func (c *conn) resolve(id uint64, how resolution) {
+	c.mu.Lock()
+	if c.waitingID == id && c.resolved == unresolved {
+		c.resolved = how
+		if how == stopReading {
+			c.slotFor(id).x.mustClose = true
+		}
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+// rejectRequest answers a request that could not be read with its automatic
+// status and closes the connection after it; a connection that ended or
+// timed out before a head started is closed without a word.
+func (c *conn) rejectRequest(err error, v HTTPVersion) {
+	var status StatusCode
+	var pe *parseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &pe):
+		status = pe.status
+	case errors.As(err, &ne) && ne.Timeout():
+		status = StatusRequestTimeout // part of a head (or small body) arrived, then nothing
+	default:
+		return // EOF or a broken connection: nobody to answer
+	}
+	if v.Major != 1 {
+		v = HTTPVersion{1, 1}
+	}
+	c.mu.Lock()
+	id := c.issued
+	c.issued++
+	*c.slotFor(id) = slot{id: id, state: slotPending, x: exchange{version: v, mustClose: true, teChunked: -1}}
+	c.mu.Unlock()
+	c.submit(id, Empty(status))
+}
+
+// slotFor returns the slot for id, growing the ring when needed. Called with
+// mu held, for an id in [next, issued].
+func (c *conn) slotFor(id uint64) *slot {
+	if len(c.slots) == 0 {
+		c.slots = make([]slot, initialSlots)
+	}
+	if id-c.next >= uint64(len(c.slots)) {
+		grown := make([]slot, 2*len(c.slots))
+		for i := c.next; i < id; i++ {
+			grown[i%uint64(len(grown))] = c.slots[i%uint64(len(c.slots))]
+		}
+		c.slots = grown
+	}
+	return &c.slots[id%uint64(len(c.slots))]
+}
+
+// lookup returns the slot of an outstanding request, or nil once its
+// response is written. Called with mu held.
+func (c *conn) lookup(id uint64) *slot {
+	if id < c.next || id >= c.issued || len(c.slots) == 0 {
+		return nil
+	}
+	s := &c.slots[id%uint64(len(c.slots))]
+	if s.id != id {
+		return nil
+	}
+	return s
+}
+
+// respond is Request.Respond for a request read from this connection.
+func (c *conn) respond(r *Request, resp *Response) error {
+	verr := resp.validate()
+	if verr != nil {
+		resp.closeBody()
+		resp = Empty(StatusInternalServerError)
+	}
+	c.settleBody(r)
+	if r.head.upgrade {
+		c.resolve(r.id, keepReading)
+	}
+	if err := c.submit(r.id, resp); err != nil {
+		return err
+	}
+	return verr
+}
+
+// dropped answers 500 for a request that became unreachable unanswered.
+func (c *conn) dropped(id uint64) {
+	c.mu.Lock()
+	s := c.lookup(id)
+	pending := s != nil && s.state == slotPending
+	c.mu.Unlock()
+	if !pending {
+		return
+	}
+	c.resolve(id, stopReading) // its body, if streamed, is abandoned mid-way
+	c.submit(id, Empty(StatusInternalServerError))
+}
+
+// submit files resp as the answer to request id and, if it is that
+// response's turn and nobody is writing, writes it and every response ready
+// behind it. The error is the write error of resp when this goroutine wrote it.
+func (c *conn) submit(id uint64, resp *Response) error {
+	c.mu.Lock()
+	s := c.lookup(id)
+	if s == nil || s.state != slotPending {
+		c.mu.Unlock()
+		resp.closeBody()
+		return ErrAlreadyAnswered
+	}
+	if c.broken || c.closing {
+		s.state = slotFree
+		c.mu.Unlock()
+		resp.closeBody()
+		return ErrConnectionClosed
+	}
+	s.state, s.resp = slotReady, resp
+	if c.writing || id != c.next {
+		c.mu.Unlock()
+		return nil
+	}
+	c.writing = true
+	return c.writeReady(id)
+}
+
+// writeReady writes the ready responses from next on, in order, flushing
+// them together. Called with mu held and writing set; returns with mu
+// released. mine is the id whose write error is returned.
+func (c *conn) writeReady(mine uint64) (mineErr error) {
+	for {
+		for !c.broken && !c.closing {
+			s := c.lookup(c.next)
+			if s == nil || s.state != slotReady {
+				break
+			}
+			resp, x, id := s.resp, s.x, s.id
+			x.mustClose = x.mustClose || c.draining
+			s.resp, s.state = nil, slotFree
+			c.mu.Unlock()
+			closeAfter, err := writeResponse(c.bw, resp, &x, &c.srv.cfg.server)
+			c.mu.Lock()
+			c.next++
+			if id == mine {
+				mineErr = err
+			}
+			if err != nil {
+				c.breakLocked()
+			} else if closeAfter {
+				c.closing = true
+			}
+		}
+		c.mu.Unlock()
+		err := c.bw.Flush()
+		c.mu.Lock()
+		if err != nil {
+			if mineErr == nil && mine < c.next {
+				mineErr = err
+			}
+			c.breakLocked()
+		}
+		if s := c.lookup(c.next); s == nil || s.state != slotReady || c.broken || c.closing {
+			break
+		}
+	}
+	c.passTurn()
+	c.mu.Unlock()
+	return mineErr
+}
+
+// passTurn ends a writer's turn: a raw writer waiting for the next slot gets
+// it; otherwise nobody writes. It then tells the read loop what changed.
+// Called with mu held and writing set.
+func (c *conn) passTurn() {
+	if s := c.lookup(c.next); s != nil && s.turn != nil && !c.broken && !c.closing {
+		close(s.turn)
+		s.turn = nil
+		c.afterWrite()
+		return // writing stays set: the waiter owns the turn now
+	}
+	c.writing = false
+	c.afterWrite()
+}
+
+// afterWrite starts the idle timeout when the read loop waits with nothing
+// outstanding, wakes the read loop, and stops a connection that will close.
+// Called with mu held.
+func (c *conn) afterWrite() {
+	if c.closing || c.broken {
+		c.rwc.SetReadDeadline(aLongTimeAgo) // interrupt a read of a request that will not be answered
+	} else if c.awaiting && c.issued == c.next {
+		c.setReadTimeout(c.srv.cfg.idleTimeout)
+	}
+	c.signal()
+}
+
+// aLongTimeAgo is a deadline in the past, to make a blocked Read return now.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// breakLocked marks the connection unusable and closes the socket; every
+// waiter wakes. Called with mu held.
+func (c *conn) breakLocked() {
+	if c.broken {
+		return
+	}
+	c.broken = true
+	c.rwc.Close()
+	for i := range c.slots {
+		if s := &c.slots[i]; s.turn != nil {
+			close(s.turn)
+			s.turn = nil
+		}
+	}
+	c.signal()
+}
+
+func (c *conn) breakConn() {
+	c.mu.Lock()
+	c.breakLocked()
+	c.mu.Unlock()
+}
+
+// awaitTurn blocks until it is request id's turn to write and takes it:
+// every earlier response is written. Used by raw writers (claim: the request
+// is answered by what they write) and by 100 Continue.
+func (c *conn) awaitTurn(id uint64, claim bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.lookup(id)
+	if s == nil || s.state != slotPending {
+		return ErrAlreadyAnswered
+	}
+	if claim {
+		s.state = slotClaimed
+	}
+	for {
+		if c.broken || c.closing {
+			return ErrConnectionClosed
+		}
+		if c.next == id && !c.writing {
+			c.writing = true
+			return nil
+		}
+		turn := make(chan struct{})
+		s.turn = turn
+		c.mu.Unlock()
+		<-turn
+		c.mu.Lock()
+		if c.next == id && c.writing && !c.broken && !c.closing {
+			return nil // passTurn handed us the turn, writing still set
+		}
+	}
+}
+
+// releaseTurn ends a raw writer's turn; done means the request is answered.
+func (c *conn) releaseTurn(id uint64, done, closeAfter bool) error {
+	err := c.bw.Flush()
+	c.mu.Lock()
+	if err != nil {
+		c.breakLocked()
+	}
+	if done {
+		if s := c.lookup(id); s != nil {
+			s.state = slotFree
+		}
+		c.next++
+		if closeAfter {
+			c.closing = true
+		}
+	}
+	if s := c.lookup(c.next); s != nil && s.state == slotReady && !c.broken && !c.closing {
+		c.writeReady(c.next)
+		return err
+	}
+	c.passTurn()
+	c.mu.Unlock()
+	return err
+}
+
+// sendContinue writes "100 Continue" in its turn (RFC 9110 §10.1.1).
+func (c *conn) sendContinue(id uint64) error {
+	if err := c.awaitTurn(id, false); err != nil {
+		return err
+	}
+	c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	return c.releaseTurn(id, false, false)
+}
+
+// intoWriter is Request.IntoWriter for a request read from this connection.
+func (c *conn) intoWriter(r *Request) (io.WriteCloser, error) {
+	c.settleBody(r)
+	c.resolve(r.id, stopReading)
+	if err := c.awaitTurn(r.id, true); err != nil {
+		return nil, err
+	}
+	return &rawWriter{c: c, id: r.id}, nil
+}
+
+// rawWriter is the writer IntoWriter returns.
+type rawWriter struct {
+	c      *conn
+	id     uint64
+	once   sync.Once
+	closed bool
+}
+
+// Write writes p to the connection as it is, and flushes it.
+func (w *rawWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, ErrConnectionClosed
+	}
+	n, err := w.c.bw.Write(p)
+	if err == nil {
+		err = w.c.bw.Flush()
+	}
+	return n, err
+}
+
+// Close ends the raw answer; the next response on the connection may go.
+func (w *rawWriter) Close() error {
+	var err error
+	w.once.Do(func() {
+		w.closed = true
+		err = w.c.releaseTurn(w.id, true, true)
+	})
+	return err
+}
+
+// upgrade is Request.Upgrade for a request read from this connection.
+func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, error) {
+	if err := resp.validate(); err != nil {
+		return nil, err
+	}
+	up, err := NewHeader("Upgrade", protocol)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.awaitTurn(r.id, true); err != nil {
+		return nil, err
+	}
+	c.bw.Write(appendUpgradeHead(c.bw.AvailableBuffer(), resp, up, &c.srv.cfg.server))
+	resp.closeBody()
+	if err := c.bw.Flush(); err != nil {
+		c.breakConn()
+		c.resolve(r.id, stopReading)
+		return nil, err
+	}
+	c.mu.Lock()
+	c.upgraded = true
+	c.closing = true // nothing more goes through the sequencer
+	if s := c.lookup(r.id); s != nil {
+		s.state = slotFree
+	}
+	c.next++
+	c.writing = false
+	c.mu.Unlock()
+	c.resolve(r.id, handedOver)
+	return c.srv.trackUpgraded(&upgradedConn{Conn: c.rwc, br: c.br}), nil
+}
+
+// appendUpgradeHead appends resp's head for a protocol switch: no body and
+// no framing fields, with Connection: upgrade and the Upgrade field.
+func appendUpgradeHead(b []byte, resp *Response, up Header, srv *serverHeader) []byte {
+	r := *resp
+	r.headers = append(append([]Header(nil), resp.headers...), up, Header{Field: "Connection", Value: "upgrade"})
+	x := exchange{version: HTTPVersion{1, 1}, keepAlive: true}
+	return appendHead(b, &r, frameNone, &x, false, srv)
+}
+
+// upgradedConn is the raw connection handed to the application by Upgrade:
+// bytes the server had already buffered come first.
+type upgradedConn struct {
+	net.Conn
+	br      *bufio.Reader
+	release func()
+	once    sync.Once
+}
+
+// Read reads the buffered bytes first, then from the connection.
+func (u *upgradedConn) Read(p []byte) (int, error) {
+	if u.br != nil && u.br.Buffered() > 0 {
+		return u.br.Read(p)
+	}
+	return u.Conn.Read(p)
+}
+
+// Close closes the connection and stops the server tracking it.
+func (u *upgradedConn) Close() error {
+	err := u.Conn.Close()
+	u.once.Do(func() {
+		if u.release != nil {
+			u.release()
+		}
+	})
+	return err
+}
+
+// finish waits for the outstanding responses, closes the connection
+// gracefully (unless it was handed over) and leaves the server's registry.
+func (c *conn) finish() {
+	c.mu.Lock()
+	for !c.broken && !c.upgraded && (c.writing || (!c.closing && c.next < c.issued)) {
+		c.mu.Unlock()
+		<-c.wake
+		c.mu.Lock()
+	}
+	upgraded, broken := c.upgraded, c.broken
+	c.broken = c.broken || !upgraded
+	c.mu.Unlock()
+	if !upgraded {
+		if !broken {
+			lingeringClose(c.rwc)
+		}
+		c.rwc.Close()
+	}
+	c.srv.forget(c)
+}
+
+// lingerTimeout bounds how long a closing connection reads and discards what
+// the client still sends, so that the kernel does not answer unread data
+// with a reset that would destroy the last response in flight.
+const lingerTimeout = 500 * time.Millisecond
+
+// lingeringClose half-closes the connection, then drains it until the client
+// closes too or lingerTimeout passes.
+func lingeringClose(rwc net.Conn) {
+	cw, ok := rwc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	rwc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	var buf [512]byte
+	for {
+		if _, err := rwc.Read(buf[:]); err != nil {
+			return
+		}
+	}
+}
+
+// deadlineWriter writes to a connection with a write deadline renewed before
+// every write: a client that stops reading is cut off after timeout without
+// progress.
+type deadlineWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+// writeChunkForDeadline bounds each ReadFrom step, so that the write timeout
+// measures progress, not the length of a whole file transfer.
+const writeChunkForDeadline = 4 << 20
+
+func (w deadlineWriter) renew() {
+	if w.timeout > 0 {
+		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+}
+
+// Write renews the deadline and writes p.
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	w.renew()
+	return w.conn.Write(p)
+}
+
+// ReadFrom lets a file body go out through the connection's ReadFrom
+// (sendfile on plain TCP), in steps that each renew the deadline.
+func (w deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := w.conn.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(writerOnly{w}, r)
+	}
+	var total int64
+	for {
+		w.renew()
+		lr := &io.LimitedReader{R: r, N: writeChunkForDeadline}
+		if outer, ok := r.(*io.LimitedReader); ok {
+			if outer.N <= 0 {
+				return total, nil
+			}
+			lr = &io.LimitedReader{R: outer.R, N: min(outer.N, writeChunkForDeadline)}
+			n, err := rf.ReadFrom(lr)
+			outer.N -= n
+			total += n
+			if err != nil || n == 0 {
+				return total, err
+			}
+			continue
+		}
+		n, err := rf.ReadFrom(lr)
+		total += n
+		if err != nil || n < writeChunkForDeadline {
+			return total, err
+		}
+	}
+}
+
+// writerOnly hides ReadFrom, to stop io.Copy from recursing.
+type writerOnly struct{ io.Writer }
+
+// noBody is the body of a request without content.
+type noBody struct{}
+
+func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
+
+// eagerBody is a small body read before the request was queued.
+type eagerBody struct {
+	b   []byte
+	off int
+}
+
+func (e *eagerBody) Read(p []byte) (int, error) {
+	if e.off >= len(e.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, e.b[e.off:])
+	e.off += n
+	return n, nil
+}
+
+// streamBody is a body read from the connection as the application reads.
+type streamBody struct {
+	c       *conn
+	id      uint64
+	src     io.Reader // &limited or chunks
+	limited io.LimitedReader
+	chunks  *chunkedReader
+	expect  bool  // the client waits for 100 Continue
+	sent100 bool  // 100 Continue was sent, or is not needed any more
+	max     int64 // MaxBodyBytes (0: no limit)
+	n       int64 // bytes read so far
+	err     error // sticky: io.EOF once complete, or the failure
+	closed  bool  // the request was answered: reads fail
+}
+
+// Read reads the body; the first Read sends 100 Continue if it is expected.
+func (b *streamBody) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, ErrBodyClosed
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := b.continueIfExpected(); err != nil {
+		b.fail(err)
+		return 0, err
+	}
+	b.c.setReadTimeout(b.c.srv.cfg.bodyReadTimeout)
+	n, err := b.src.Read(p)
+	b.n += int64(n)
+	if err == nil && b.limited.R != nil && b.limited.N == 0 {
+		err = io.EOF // a Content-Length body is complete: say so now
+	}
+	if err == nil && b.max > 0 && b.n > b.max {
+		err = ErrBodyTooLarge
+	}
+	switch {
+	case err == io.EOF && b.limited.R != nil && b.limited.N > 0:
+		b.fail(io.ErrUnexpectedEOF)
+		return n, io.ErrUnexpectedEOF
+	case err == io.EOF:
+		b.err = io.EOF
+		b.c.clearDeadline()
+		b.c.resolve(b.id, keepReading)
+	case err != nil:
+		b.fail(err)
+	}
+	return n, err
+}
+
+// continueIfExpected sends 100 Continue before the first read of a body whose
+// client waits for it, unless the body has started arriving anyway.
+func (b *streamBody) continueIfExpected() error {
+	if !b.expect || b.sent100 {
+		return nil
+	}
+	b.sent100 = true
+	if b.c.br.Buffered() > 0 {
+		return nil // RFC 9110 §10.1.1: the client did not wait; no 100 needed
+	}
+	return b.c.sendContinue(b.id)
+}
+
+// fail records a body error: the connection closes after the responses.
+func (b *streamBody) fail(err error) {
+	b.err = err
+	b.c.resolve(b.id, stopReading)
+}
+
+// maxDrainBytes is how much of an unread body the server reads and discards
+// to keep the connection alive (net/http uses the same 256 KiB); beyond it
+// closing is cheaper than reading.
+const maxDrainBytes = 256 << 10
+
+// settleBody runs when r is answered: a streamed body that was not read to
+// its end is drained, within maxDrainBytes, or the connection closes after
+// the response. Reads of the body fail from now on.
+func (c *conn) settleBody(r *Request) {
+	b := &r.stream
+	if r.body != b || b.closed {
+		return
+	}
+	defer func() { b.closed = true }()
+	if b.err != nil {
+		return // complete (already resolved) or failed (already resolved)
+	}
+	if b.expect && !b.sent100 && c.br.Buffered() == 0 {
+		c.resolve(r.id, stopReading) // C11: the client waits; do not make it send the body
+		return
+	}
+	b.sent100 = true
+	b.max = 0
+	c.setReadTimeout(c.srv.cfg.bodyReadTimeout)
+	n, err := io.Copy(io.Discard, io.LimitReader(b, maxDrainBytes+1))
+	if err == nil && n <= maxDrainBytes && b.err == io.EOF {
+		return // resolved keepReading by the body itself
+	}
+	c.resolve(r.id, stopReading)
+}
+
+// trailers returns the chunked trailers once the body is complete.
+func (c *conn) trailers(r *Request) []Header {
+	if r.body == &r.stream && r.stream.chunks != nil && r.stream.err == io.EOF {
+		return r.stream.chunks.trailers
+	}
+	return nil
+}
+
+// drain makes the connection finish what it has read and read nothing more;
+// an idle connection closes at once.
+func (c *conn) drain() {
+	c.mu.Lock()
+	c.draining = true
+	if c.awaiting {
+		c.rwc.SetReadDeadline(aLongTimeAgo)
+	}
+	c.mu.Unlock()
+	c.signal()
+}

@@ -1,0 +1,150 @@
+package tinyhttp
+
+import (
+	"errors"
+	"sync"
+	"time"
+)
+
+// errTimedOut is recv's signal that its timer or context fired first.
+var errTimedOut = errors.New("receive timed out")
+
+// queue is the server's FIFO of requests, shared by every receiver. A nil
+// entry is an Unblock token. Receivers that find it empty wait in FIFO order
+// and are handed entries directly, so an entry is never lost between a
+// receiver giving up and another arriving.
+type queue struct {
+	mu      sync.Mutex
+	items   []*Request
+	head    int // items[head:] are queued
+	waiters []*waiter
+	closed  bool
+}
+
+// waiter is one blocked receiver.
+type waiter struct {
+	ch chan delivery // capacity 1: the hand-off never blocks the giver
+}
+
+// delivery is what a waiter is handed: a request, or an error
+// (ErrUnblocked, ErrServerClosed).
+type delivery struct {
+	r   *Request
+	err error
+}
+
+var waiterPool = sync.Pool{New: func() any { return &waiter{ch: make(chan delivery, 1)} }}
+
+// asDelivery turns a queue entry into what a receiver returns.
+func asDelivery(r *Request) delivery {
+	if r == nil {
+		return delivery{err: ErrUnblocked}
+	}
+	return delivery{r: r}
+}
+
+// push queues r (nil: an Unblock token), or hands it to the longest-waiting
+// receiver. It returns false, queueing nothing, once the queue is closed.
+func (q *queue) push(r *Request) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return r == nil // an Unblock after close is harmless
+	}
+	if len(q.waiters) > 0 {
+		w := q.waiters[0]
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
+		w.ch <- asDelivery(r)
+		return true
+	}
+	q.items = append(q.items, r)
+	return true
+}
+
+// popLocked takes the oldest entry. Called with mu held.
+func (q *queue) popLocked() (*Request, bool) {
+	if q.head == len(q.items) {
+		return nil, false
+	}
+	r := q.items[q.head]
+	q.items[q.head] = nil
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	}
+	return r, true
+}
+
+// tryRecv returns the oldest entry without waiting; (nil, nil) if none.
+func (q *queue) tryRecv() (*Request, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if r, ok := q.popLocked(); ok {
+		d := asDelivery(r)
+		return d.r, d.err
+	}
+	if q.closed {
+		return nil, ErrServerClosed
+	}
+	return nil, nil
+}
+
+// recv waits for an entry until timeout or cancel fires (either may be
+// nil), returning errTimedOut then.
+func (q *queue) recv(timeout <-chan time.Time, cancel <-chan struct{}) (*Request, error) {
+	q.mu.Lock()
+	if r, ok := q.popLocked(); ok {
+		q.mu.Unlock()
+		d := asDelivery(r)
+		return d.r, d.err
+	}
+	if q.closed {
+		q.mu.Unlock()
+		return nil, ErrServerClosed
+	}
+	w := waiterPool.Get().(*waiter)
+	q.waiters = append(q.waiters, w)
+	q.mu.Unlock()
+	var d delivery
+	select {
+	case d = <-w.ch:
+	case <-timeout:
+		d = q.abandon(w)
+	case <-cancel:
+		d = q.abandon(w)
+	}
+	waiterPool.Put(w)
+	return d.r, d.err
+}
+
+// abandon withdraws a waiter whose time ran out; if an entry was handed to
+// it meanwhile, that entry is returned instead of the timeout.
+func (q *queue) abandon(w *waiter) delivery {
+	q.mu.Lock()
+	for i, x := range q.waiters {
+		if x == w {
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			q.mu.Unlock()
+			return delivery{err: errTimedOut}
+		}
+	}
+	q.mu.Unlock()
+	return <-w.ch
+}
+
+// close stops the queue: waiting receivers get ErrServerClosed; queued
+// requests are dropped when drop is set, else delivered first.
+func (q *queue) close(drop bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	if drop {
+		clear(q.items)
+		q.items, q.head = nil, 0
+	}
+	for _, w := range q.waiters {
+		w.ch <- delivery{err: ErrServerClosed}
+	}
+	q.waiters = nil
+}

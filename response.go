@@ -1,0 +1,430 @@
+package tinyhttp
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrBodyLength is returned by Respond when a response body is shorter or
+// longer than the length it declared. The connection is closed, as its
+// framing can no longer be trusted.
+var ErrBodyLength = errors.New("tinyhttp: response body length does not match its declared length")
+
+// DefaultChunkedThreshold is the body length from which a response of known
+// length is sent chunked instead of with Content-Length: 32768, like tiny-http.
+const DefaultChunkedThreshold = 32768
+
+// bodyKind says where a Response keeps its body.
+type bodyKind uint8
+
+const (
+	bodyNone   bodyKind = iota // no body at all
+	bodyString                 // in str
+	bodyBytes                  // in data
+	bodyReader                 // in reader
+)
+
+// Response is what a request is answered with: a status code, header fields
+// and a body with a known or unknown length. Build one with NewResponse,
+// FromString, FromData, FromFile or Empty, and adjust it with the With*
+// methods, which change the response and return it for chaining.
+//
+// A Response is used once: Respond sends its body and closes it if it is an
+// io.Closer.
+type Response struct {
+	status    StatusCode
+	headers   []Header
+	kind      bodyKind
+	str       string
+	data      []byte
+	reader    io.Reader
+	length    int64 // -1: unknown
+	threshold int64
+	close     bool // the application asked for Connection: close
+
+	file    *os.File  // set by FromFile: the body is this file
+	modTime time.Time // of file
+
+	inline [2]Header // backing array for headers, saving an allocation
+}
+
+// NewResponse builds a response. length is the body's length in bytes, or a
+// negative number when it is unknown (the body is then sent chunked, or
+// close-delimited to an HTTP/1.0 client). headers follow WithHeader's rules.
+func NewResponse(status StatusCode, headers []Header, body io.Reader, length int64) *Response {
+	r := newResponse(status)
+	r.setReader(body, length)
+	for _, h := range headers {
+		r.WithHeader(h)
+	}
+	return r
+}
+
+func newResponse(status StatusCode) *Response {
+	r := &Response{status: status, length: 0, threshold: DefaultChunkedThreshold}
+	r.headers = r.inline[:0]
+	return r
+}
+
+// FromString builds a 200 response whose body is s, with
+// "Content-Type: text/plain; charset=UTF-8", like tiny-http.
+func FromString(s string) *Response {
+	r := newResponse(StatusOK)
+	r.kind, r.str, r.length = bodyString, s, int64(len(s))
+	r.headers = append(r.headers, Header{Field: "Content-Type", Value: "text/plain; charset=UTF-8"})
+	return r
+}
+
+// FromData builds a 200 response whose body is b, with no Content-Type.
+// The response keeps b; do not change it until the response is sent.
+func FromData(b []byte) *Response {
+	r := newResponse(StatusOK)
+	r.kind, r.data, r.length = bodyBytes, b, int64(len(b))
+	return r
+}
+
+// FromFile builds a 200 response whose body is the file f, its length taken
+// from f.Stat. The file is closed once the response is sent (or dropped by a
+// closed connection). On plain TCP connections the file is sent with
+// sendfile, without copying it through user space.
+func FromFile(f *os.File) *Response {
+	r := newResponse(StatusOK)
+	length := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		length, r.modTime = fi.Size(), fi.ModTime()
+	}
+	r.setReader(f, length)
+	r.file = f
+	return r
+}
+
+// Empty builds a response with the given status and an empty body
+// (Content-Length: 0 where a body is allowed).
+func Empty(status StatusCode) *Response {
+	return newResponse(status)
+}
+
+// WithStatusCode sets the status code.
+func (r *Response) WithStatusCode(code StatusCode) *Response {
+	r.status = code
+	return r
+}
+
+// WithHeader adds a header field with tiny-http's rules: Transfer-Encoding,
+// Trailer and Upgrade are ignored (the server owns framing; use
+// Request.Upgrade to switch protocols); Connection is ignored except that a
+// "close" token makes the server close the connection after this response;
+// Content-Length sets the body length when it is a valid number (the body is
+// cut to it, and a shorter body is an error); Content-Type replaces an earlier
+// Content-Type. Other fields are appended, duplicates kept. Fields are
+// validated when the response is sent: Respond fails on a name that is not a
+// token or a value with CR, LF or NUL.
+func (r *Response) WithHeader(h Header) *Response {
+	switch {
+	case h.Field.Equal("Transfer-Encoding"), h.Field.Equal("Trailer"), h.Field.Equal("Upgrade"):
+	case h.Field.Equal("Connection"):
+		r.close = r.close || valueHasToken(h.Value, "close")
+	case h.Field.Equal("Content-Length"):
+		if n, ok := parseDecimal(trimOWS(h.Value)); ok {
+			r.length = n
+		}
+	case h.Field.Equal("Content-Type"):
+		for i := range r.headers {
+			if r.headers[i].Field.Equal("Content-Type") {
+				r.headers[i].Value = h.Value
+				return r
+			}
+		}
+		r.headers = append(r.headers, h)
+	default:
+		r.headers = append(r.headers, h)
+	}
+	return r
+}
+
+// WithData replaces the body with body, whose length is length bytes
+// (negative: unknown).
+func (r *Response) WithData(body io.Reader, length int64) *Response {
+	r.file = nil
+	r.setReader(body, length)
+	return r
+}
+
+func (r *Response) setReader(body io.Reader, length int64) {
+	r.str, r.data = "", nil
+	if body == nil {
+		r.kind, r.reader, r.length = bodyNone, nil, 0
+		return
+	}
+	r.kind, r.reader = bodyReader, body
+	r.length = max(length, -1)
+}
+
+// WithChunkedThreshold sets the body length from which a response of known
+// length is sent chunked (to an HTTP/1.1 client). The default is 32768.
+func (r *Response) WithChunkedThreshold(n int64) *Response {
+	r.threshold = n
+	return r
+}
+
+// StatusCode returns the status code.
+func (r *Response) StatusCode() StatusCode { return r.status }
+
+// Headers returns the header fields the application set, in order. The
+// server adds Date, Server, Connection and the framing fields when sending.
+func (r *Response) Headers() []Header { return r.headers }
+
+// DataLength returns the body's length, when it is known.
+func (r *Response) DataLength() (int64, bool) { return r.length, r.length >= 0 }
+
+// ChunkedThreshold returns the body length from which the response is sent chunked.
+func (r *Response) ChunkedThreshold() int64 { return r.threshold }
+
+// closeBody releases the body if it holds a resource.
+func (r *Response) closeBody() {
+	if c, ok := r.reader.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// validate checks every header field can be written safely.
+func (r *Response) validate() error {
+	if r.status < 100 || r.status > 999 {
+		return fmt.Errorf("%w: status code %d", ErrInvalidResponse, int(r.status))
+	}
+	for _, h := range r.headers {
+		if err := h.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrInvalidResponse is a response that cannot be sent, such as one with a
+// status code outside 100–999. Respond answers 500 instead.
+var ErrInvalidResponse = errors.New("tinyhttp: invalid response")
+
+// framing is how a response body is delimited on the wire.
+type framing uint8
+
+const (
+	frameNone      framing = iota // no body (HEAD, 1xx, 204, 304)
+	frameLength                   // Content-Length
+	frameChunked                  // Transfer-Encoding: chunked
+	frameUntilEOF                 // close-delimited, for HTTP/1.0 and unknown lengths
+)
+
+// exchange is what the writer needs to know about the request a response
+// answers; it outlives the *Request, so a dropped request can still be
+// answered.
+type exchange struct {
+	head      bool        // HEAD: headers as for GET, no body
+	version   HTTPVersion // of the request
+	keepAlive bool        // the client allows the connection to persist
+	mustClose bool        // the server will close after this response
+	teChunked int8        // the TE field's choice: 1 chunked, 0 identity, -1 none
+}
+
+// chooseFraming picks the body framing like tiny-http: never chunked to
+// HTTP/1.0; the request's TE preference if it has one; Content-Length below
+// the chunked threshold; chunked otherwise.
+func (r *Response) chooseFraming(x *exchange) framing {
+	if !r.status.bodyAllowed() {
+		return frameNone
+	}
+	known := r.length >= 0
+	if !x.version.atLeast(1, 1) {
+		if known {
+			return frameLength
+		}
+		return frameUntilEOF
+	}
+	switch {
+	case x.teChunked == 1:
+		return frameChunked
+	case x.teChunked == 0 && known:
+		return frameLength
+	case x.teChunked == 0:
+		return frameUntilEOF
+	case known && r.length < r.threshold:
+		return frameLength
+	}
+	return frameChunked
+}
+
+// writeResponse serializes r for exchange x into w without flushing, and
+// reports whether the connection must close after it.
+func writeResponse(w *bufio.Writer, r *Response, x *exchange, srv *serverHeader) (closeAfter bool, err error) {
+	defer r.closeBody()
+	f := r.chooseFraming(x)
+	closeAfter = x.mustClose || !x.keepAlive || r.close || f == frameUntilEOF
+	w.Write(appendHead(w.AvailableBuffer(), r, f, x, closeAfter, srv))
+	if f == frameNone || x.head {
+		return closeAfter, nil
+	}
+	if err := writeBody(w, r, f); err != nil {
+		return true, err
+	}
+	return closeAfter, nil
+}
+
+// appendHead appends the status line and header section to b.
+func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, srv *serverHeader) []byte {
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(r.status), 10)
+	b = append(b, ' ')
+	b = append(b, r.status.DefaultReasonPhrase()...)
+	b = append(b, "\r\n"...)
+	if _, ok := headerValue(r.headers, "Date"); !ok {
+		b = appendDate(b)
+	}
+	if _, ok := headerValue(r.headers, "Server"); !ok && srv.value != "" {
+		b = append(b, "Server: "...)
+		b = append(b, srv.value...)
+		b = append(b, "\r\n"...)
+	}
+	for _, h := range r.headers {
+		b = append(b, h.Field...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, "\r\n"...)
+	}
+	switch f {
+	case frameLength:
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, r.length, 10)
+		b = append(b, "\r\n"...)
+	case frameChunked:
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	switch {
+	case closeAfter:
+		b = append(b, "Connection: close\r\n"...)
+	case !x.version.atLeast(1, 1):
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	return append(b, "\r\n"...)
+}
+
+// writeBody writes r's body in framing f, checking it has exactly the
+// declared length when one is known.
+func writeBody(w *bufio.Writer, r *Response, f framing) error {
+	switch r.kind {
+	case bodyString:
+		return writeExact(w, f, r.length, func(n int64) { w.WriteString(r.str[:n]) }, int64(len(r.str)))
+	case bodyBytes:
+		return writeExact(w, f, r.length, func(n int64) { w.Write(r.data[:n]) }, int64(len(r.data)))
+	case bodyNone:
+		if r.length > 0 {
+			return fmt.Errorf("%w: no body for a declared %d bytes", ErrBodyLength, r.length)
+		}
+		if f == frameChunked {
+			return chunkedWriter{w}.Close()
+		}
+		return nil
+	}
+	return copyBody(w, r, f)
+}
+
+// writeExact writes an in-memory body of size bytes, cut to the declared
+// length; a body shorter than that length is an error.
+func writeExact(w *bufio.Writer, f framing, length int64, write func(n int64), size int64) error {
+	if length > size {
+		return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, size, length)
+	}
+	n := size
+	if length >= 0 {
+		n = length
+	}
+	if f == frameChunked {
+		cw := chunkedWriter{w}
+		if n > 0 {
+			var sizeLine [20]byte
+			w.Write(append(appendHex(sizeLine[:0], uint64(n)), '\r', '\n'))
+			write(n)
+			w.WriteString("\r\n")
+		}
+		return cw.Close()
+	}
+	write(n)
+	return nil
+}
+
+// copyBufPool holds the buffers streamed bodies are copied through.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, responseChunkSize); return &b }}
+
+// copyBody streams a reader body in framing f.
+func copyBody(w *bufio.Writer, r *Response, f framing) error {
+	src := r.reader
+	if r.length >= 0 {
+		src = io.LimitReader(src, r.length)
+	}
+	var n int64
+	var err error
+	if f == frameChunked {
+		bp := copyBufPool.Get().(*[]byte)
+		n, err = copyChunked(chunkedWriter{w}, src, *bp)
+		copyBufPool.Put(bp)
+		if err == nil && (r.length < 0 || n == r.length) {
+			err = chunkedWriter{w}.Close()
+		}
+	} else {
+		if r.file != nil && w.Buffered() > 0 {
+			err = w.Flush() // lets bufio hand the copy to the connection's ReadFrom (sendfile)
+		}
+		if err == nil {
+			n, err = io.Copy(w, src)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return checkLength(r, n)
+}
+
+// checkLength reports a body that ended before, or went on past, its
+// declared length.
+func checkLength(r *Response, n int64) error {
+	if r.length < 0 {
+		return nil
+	}
+	if n < r.length {
+		return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, n, r.length)
+	}
+	var probe [1]byte
+	if m, _ := io.ReadFull(r.reader, probe[:]); m > 0 {
+		return fmt.Errorf("%w: more than the declared %d bytes", ErrBodyLength, r.length)
+	}
+	return nil
+}
+
+// serverHeader is the Server field value a server sends ("" for none).
+type serverHeader struct{ value string }
+
+// dateLine is a cached "Date: …\r\n" line and the second it was made for.
+type dateLine struct {
+	unix int64
+	line []byte
+}
+
+// cachedDate holds the current Date line, remade at most once a second.
+var cachedDate atomic.Pointer[dateLine]
+
+// appendDate appends a "Date:" line in IMF-fixdate (RFC 9110 §5.6.7).
+func appendDate(b []byte) []byte {
+	now := time.Now()
+	d := cachedDate.Load()
+	if d == nil || d.unix != now.Unix() {
+		line := now.UTC().AppendFormat([]byte("Date: "), "Mon, 02 Jan 2006 15:04:05 GMT")
+		d = &dateLine{unix: now.Unix(), line: append(line, '\r', '\n')}
+		cachedDate.Store(d)
+	}
+	return append(b, d.line...)
+}

@@ -1,0 +1,566 @@
+package tinyhttp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"iter"
+	"log"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Errors of receiving requests.
+var (
+	// ErrUnblocked is returned by a Recv call released by Unblock.
+	ErrUnblocked = errors.New("tinyhttp: receive unblocked")
+	// ErrServerClosed is returned by the Recv family after Close or Shutdown,
+	// once the queued requests are delivered.
+	ErrServerClosed = errors.New("tinyhttp: server closed")
+)
+
+// Defaults of ServerConfig, from CONFORMANCE.md's table of limits.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	// DefaultBodyReadTimeout bounds a stalled request body, like the write side.
+	DefaultBodyReadTimeout = 30 * time.Second
+	// DefaultHandshakeTimeout bounds a TLS handshake, so a silent client holds
+	// nothing but its own connection.
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultMaxHeaderFields   = 100
+	DefaultMaxRequestLine    = 8 << 10
+	DefaultMaxPipelined      = 64
+	DefaultMaxChunkLineBytes = 4 << 10
+	// DefaultServerName is the Server field value sent when none is configured.
+	DefaultServerName = "tinyhttp"
+)
+
+// ServerConfig configures a server. Every field's zero value means the
+// default given on it; durations below zero mean "no limit".
+type ServerConfig struct {
+	Network string     // "tcp" (default), "tcp4", "tcp6" or "unix"
+	Addr    string     // "host:port", or a socket path for "unix"
+	SSL     *SSLConfig // nil: plain HTTP (unless TLSConfig is set)
+	// TLSConfig, when set, serves HTTPS with this configuration (for example
+	// with GetCertificate for certificate reloads) instead of SSL's. The
+	// server clones it and enforces TLS 1.2 or later and ALPN http/1.1.
+	TLSConfig *tls.Config
+
+	ReadHeaderTimeout time.Duration // from a request's first byte to the end of its head; 0: 10 s (408 when it passes)
+	IdleTimeout       time.Duration // keep-alive wait for the next request; 0: 60 s (the connection is closed)
+	WriteTimeout      time.Duration // a response write without progress; 0: 30 s (the connection is closed)
+	BodyReadTimeout   time.Duration // a request body read without progress; 0: 30 s (the read fails, the connection closes)
+	HandshakeTimeout  time.Duration // TLS handshake; 0: 10 s
+
+	MaxHeaderBytes     int   // request line + header section, bytes; 0: 64 KiB (431 above)
+	MaxHeaderFields    int   // header fields in one request; 0: 100 (431 above)
+	MaxRequestLine     int   // request line, bytes; 0: 8 KiB (414 above)
+	MaxBodyBytes       int64 // largest request body accepted; 0: unlimited (413 above, sent before reading)
+	MaxConnections     int   // open connections at once; 0: unlimited (503 for the extra connection)
+	MaxPipelined       int   // requests read ahead on one connection before the application answers; 0: 64
+	MaxChunkLineBytes  int   // a chunk-size line with its extensions; 0: 4 KiB (400 above)
+	WorkerIdleTimeout  time.Duration // idle pool workers expire after this; 0: 5 s, like tiny-http
+	ServerName         string        // the Server field value; "": "tinyhttp"
+	DisableServerField bool          // send no Server field at all
+
+	// ErrorLog receives the server's own errors (accept failures, panics);
+	// nil: the log package's standard logger.
+	ErrorLog *log.Logger
+}
+
+// config is a ServerConfig with every default applied.
+type config struct {
+	tls                  *tls.Config
+	readHeaderTimeout    time.Duration
+	idleTimeout          time.Duration
+	writeTimeout         time.Duration
+	bodyReadTimeout      time.Duration
+	handshakeTimeout     time.Duration
+	headLimits           headLimits
+	chunkLimits          chunkLimits
+	maxBodyBytes         int64
+	maxConnections       int
+	maxPipelined         int
+	workerIdleTimeout    time.Duration
+	server               serverHeader
+	errorLog             *log.Logger
+}
+
+// orDefault returns d for the zero value, 0 (none) for a negative one.
+func orDefault(v, d time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return d
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func intOr(v, d int) int {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+// resolve applies the defaults and builds the TLS configuration.
+func (sc *ServerConfig) resolve() (*config, error) {
+	c := &config{
+		readHeaderTimeout: orDefault(sc.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		idleTimeout:       orDefault(sc.IdleTimeout, DefaultIdleTimeout),
+		writeTimeout:      orDefault(sc.WriteTimeout, DefaultWriteTimeout),
+		bodyReadTimeout:   orDefault(sc.BodyReadTimeout, DefaultBodyReadTimeout),
+		handshakeTimeout:  orDefault(sc.HandshakeTimeout, DefaultHandshakeTimeout),
+		headLimits: headLimits{
+			maxLine:   intOr(sc.MaxRequestLine, DefaultMaxRequestLine),
+			maxHeader: intOr(sc.MaxHeaderBytes, DefaultMaxHeaderBytes),
+			maxFields: intOr(sc.MaxHeaderFields, DefaultMaxHeaderFields),
+		},
+		maxBodyBytes:      max(sc.MaxBodyBytes, 0),
+		maxConnections:    max(sc.MaxConnections, 0),
+		maxPipelined:      intOr(sc.MaxPipelined, DefaultMaxPipelined),
+		workerIdleTimeout: orDefault(sc.WorkerIdleTimeout, DefaultWorkerIdleTimeout),
+		server:            serverHeader{value: sc.ServerName},
+		errorLog:          sc.ErrorLog,
+	}
+	c.chunkLimits = chunkLimits{
+		maxLine:     intOr(sc.MaxChunkLineBytes, DefaultMaxChunkLineBytes),
+		maxTrailers: c.headLimits.maxHeader,
+		maxFields:   c.headLimits.maxFields,
+	}
+	if c.workerIdleTimeout == 0 {
+		c.workerIdleTimeout = DefaultWorkerIdleTimeout // ants needs a positive expiry
+	}
+	if c.server.value == "" {
+		c.server.value = DefaultServerName
+	}
+	if sc.DisableServerField {
+		c.server.value = ""
+	}
+	if c.errorLog == nil {
+		c.errorLog = log.Default()
+	}
+	switch {
+	case sc.TLSConfig != nil:
+		c.tls = secureDefaults(sc.TLSConfig.Clone())
+	case sc.SSL != nil:
+		t, err := sc.SSL.TLSConfig()
+		if err != nil {
+			return nil, err
+		}
+		c.tls = t
+	}
+	return c, nil
+}
+
+// Server is an HTTP/1.1 server that queues every request it reads for the
+// application to pull with Recv, TryRecv, RecvTimeout, RecvContext or
+// Incoming. Its methods are safe for concurrent use.
+type Server struct {
+	cfg  *config
+	ln   net.Listener
+	pool *workerPool
+	q    queue
+
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	upgraded map[*upgradedConn]struct{}
+	tasks    sync.WaitGroup // connection tasks
+	accepter sync.WaitGroup // the accept loop
+	unixPath string         // socket file to remove on close
+
+	closed    atomic.Bool
+	done      chan struct{} // closed when the server stops accepting
+	closeOnce sync.Once
+	connCount atomic.Int64
+}
+
+// HTTP starts a plain HTTP server on a TCP address ("host:port"; port 0
+// picks a free port, see Addr).
+func HTTP(addr string) (*Server, error) { return NewServer(ServerConfig{Addr: addr}) }
+
+// HTTPS starts an HTTPS server on a TCP address with the given certificate.
+func HTTPS(addr string, ssl SSLConfig) (*Server, error) {
+	return NewServer(ServerConfig{Addr: addr, SSL: &ssl})
+}
+
+// HTTPUnix starts a plain HTTP server on a Unix stream socket at path.
+func HTTPUnix(path string) (*Server, error) {
+	return NewServer(ServerConfig{Network: "unix", Addr: path})
+}
+
+// NewServer starts a server configured by cfg.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	c, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	network := cfg.Network
+	if network == "" {
+		network = "tcp"
+	}
+	ln, err := listen(network, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s, err := start(ln, c)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if network == "unix" {
+		s.unixPath = cfg.Addr
+	}
+	return s, nil
+}
+
+// FromListener starts a server on a listener the caller opened (from
+// systemd socket activation, or a test). ssl, when set, serves HTTPS.
+func FromListener(ln net.Listener, ssl *SSLConfig) (*Server, error) {
+	c, err := (&ServerConfig{SSL: ssl}).resolve()
+	if err != nil {
+		return nil, err
+	}
+	return start(ln, c)
+}
+
+// NewServerFromListener is FromListener with every setting of cfg (its
+// Network and Addr are ignored).
+func NewServerFromListener(ln net.Listener, cfg ServerConfig) (*Server, error) {
+	c, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return start(ln, c)
+}
+
+// listen opens the listener; for a Unix socket, a stale socket file left by
+// a dead process is removed, while one a live server answers on is an error.
+func listen(network, addr string) (net.Listener, error) {
+	if network == "unix" {
+		if err := removeStaleSocket(addr); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("tinyhttp: listen: %w", err)
+	}
+	return ln, nil
+}
+
+// ErrAddressInUse is returned when a Unix socket path is served by a live process.
+var ErrAddressInUse = errors.New("tinyhttp: address already in use")
+
+// staleProbeTimeout bounds the dial that tells a live socket from a stale one.
+const staleProbeTimeout = time.Second
+
+// removeStaleSocket removes path if it is a socket nobody listens on.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return nil // absent, or not a socket: net.Listen reports what is wrong
+	}
+	c, err := net.DialTimeout("unix", path, staleProbeTimeout)
+	if err == nil {
+		c.Close()
+		return fmt.Errorf("%w: %s", ErrAddressInUse, path)
+	}
+	if rmErr := os.Remove(path); rmErr != nil && !os.IsNotExist(rmErr) {
+		return fmt.Errorf("tinyhttp: removing stale socket: %w", rmErr)
+	}
+	return nil
+}
+
+// start runs the accept loop on ln.
+func start(ln net.Listener, c *config) (*Server, error) {
+	pool, err := newWorkerPool(c.workerIdleTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: c, ln: ln, pool: pool,
+		conns:    make(map[*conn]struct{}),
+		upgraded: make(map[*upgradedConn]struct{}),
+		done:     make(chan struct{}),
+	}
+	s.accepter.Add(1)
+	go s.acceptLoop()
+	return s, nil
+}
+
+// Accept back-off, like net/http: 5 ms doubling to 1 s.
+const (
+	minAcceptBackoff = 5 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
+// acceptLoop accepts connections until the server closes. An accept error
+// never stops it: it backs off and tries again (file-descriptor exhaustion
+// passes once connections close).
+func (s *Server) acceptLoop() {
+	defer s.accepter.Done()
+	var backoff time.Duration
+	for {
+		rwc, err := s.ln.Accept()
+		if err != nil {
+			if s.closed.Load() {
+				return
+			}
+			backoff = min(max(2*backoff, minAcceptBackoff), maxAcceptBackoff)
+			s.cfg.errorLog.Printf("tinyhttp: accept: %v; retrying in %v", err, backoff)
+			select {
+			case <-time.After(backoff):
+			case <-s.done:
+				return
+			}
+			continue
+		}
+		backoff = 0
+		s.startConn(rwc)
+	}
+}
+
+// overloadWriteTimeout bounds writing the 503 to a connection over the limit.
+const overloadWriteTimeout = time.Second
+
+// overloadResponse is sent to a connection above MaxConnections.
+const overloadResponse = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+// startConn registers rwc and hands it to the pool.
+func (s *Server) startConn(rwc net.Conn) {
+	if max := s.cfg.maxConnections; max > 0 && s.connCount.Load() >= int64(max) {
+		go rejectOverload(rwc)
+		return
+	}
+	c := newConn(s, rwc)
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		rwc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.connCount.Add(1)
+	s.tasks.Add(1)
+	s.mu.Unlock()
+	err := s.pool.submit(c.serve, func(v any) {
+		s.cfg.errorLog.Printf("tinyhttp: panic serving %v: %v", c.remote, v)
+		c.breakConn()
+		c.finish()
+	})
+	if err != nil {
+		c.breakConn()
+		c.finish()
+	}
+}
+
+// rejectOverload answers 503 and closes.
+func rejectOverload(rwc net.Conn) {
+	rwc.SetWriteDeadline(time.Now().Add(overloadWriteTimeout))
+	rwc.Write([]byte(overloadResponse))
+	lingeringClose(rwc)
+	rwc.Close()
+}
+
+// forget removes a finished connection from the registry.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		s.connCount.Add(-1)
+		s.tasks.Done()
+	}
+	s.mu.Unlock()
+}
+
+// trackUpgraded registers a connection handed over by Upgrade, so that
+// Close closes it and NumConnections counts it until the application closes it.
+func (s *Server) trackUpgraded(u *upgradedConn) *upgradedConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		u.Conn.Close()
+		return u
+	}
+	s.upgraded[u] = struct{}{}
+	s.connCount.Add(1)
+	u.release = func() {
+		s.mu.Lock()
+		if _, ok := s.upgraded[u]; ok {
+			delete(s.upgraded, u)
+			s.connCount.Add(-1)
+		}
+		s.mu.Unlock()
+	}
+	return u
+}
+
+// Addr returns the address the server listens on, with the real port when
+// port 0 was asked for.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// NumConnections returns the number of open client connections, upgraded
+// ones included.
+func (s *Server) NumConnections() int { return int(s.connCount.Load()) }
+
+// Recv blocks until a request arrives and returns it. It returns
+// ErrUnblocked when released by Unblock, and ErrServerClosed once the server
+// is closed and its queue drained.
+func (s *Server) Recv() (*Request, error) { return s.q.recv(nil, nil) }
+
+// RecvTimeout is Recv giving up after d: then it returns (nil, nil). The
+// time is measured once, from the call.
+func (s *Server) RecvTimeout(d time.Duration) (*Request, error) {
+	if d <= 0 {
+		return s.TryRecv()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	r, err := s.q.recv(t.C, nil)
+	if err == errTimedOut {
+		return nil, nil
+	}
+	return r, err
+}
+
+// TryRecv returns a queued request without blocking, or (nil, nil) if none is queued.
+func (s *Server) TryRecv() (*Request, error) { return s.q.tryRecv() }
+
+// RecvContext is Recv giving up when ctx ends: then it returns ctx.Err().
+func (s *Server) RecvContext(ctx context.Context) (*Request, error) {
+	r, err := s.q.recv(nil, ctx.Done())
+	if err == errTimedOut {
+		return nil, ctx.Err()
+	}
+	return r, err
+}
+
+// Incoming returns an iterator over requests: it calls Recv until Recv
+// returns an error (the server closed, or Unblock).
+//
+//	for req := range s.Incoming() {
+//		req.Respond(tinyhttp.FromString("hello"))
+//	}
+func (s *Server) Incoming() iter.Seq[*Request] {
+	return func(yield func(*Request) bool) {
+		for {
+			r, err := s.Recv()
+			if err != nil || !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// Unblock releases exactly one receiver: the next Recv (or one already
+// waiting) returns ErrUnblocked. Requests queued before the call are
+// delivered first.
+func (s *Server) Unblock() { s.q.push(nil) }
+
+// enqueue hands a request to the application; a request that arrives after
+// the queue closed is answered 503 with Connection: close.
+func (s *Server) enqueue(r *Request) {
+	if !s.q.push(r) {
+		r.Respond(Empty(StatusServiceUnavailable).WithHeader(Header{Field: "Connection", Value: "close"}))
+	}
+}
+
+// Close stops the server now: the listener and every connection, upgraded
+// ones included, are closed, queued requests are dropped and receivers get
+// ErrServerClosed. No goroutine of the server outlives it.
+func (s *Server) Close() error {
+	err := s.stopAccepting()
+	s.q.close(true)
+	s.closeConns()
+	s.tasks.Wait()
+	if perr := s.pool.release(); err == nil {
+		err = perr
+	}
+	return err
+}
+
+// stopAccepting closes the listener once and waits for the accept loop.
+func (s *Server) stopAccepting() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed.Store(true)
+		s.mu.Unlock()
+		close(s.done)
+		err = s.ln.Close()
+		s.accepter.Wait()
+		if s.unixPath != "" {
+			os.Remove(s.unixPath)
+		}
+	})
+	return err
+}
+
+// closeConns closes every connection.
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	ups := make([]*upgradedConn, 0, len(s.upgraded))
+	for u := range s.upgraded {
+		ups = append(ups, u)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.breakConn()
+	}
+	for _, u := range ups {
+		u.Close()
+	}
+}
+
+// shutdownPoll is how often Shutdown looks whether the connections are done.
+const shutdownPoll = 10 * time.Millisecond
+
+// Shutdown stops the server gracefully: it stops accepting, closes idle
+// keep-alive connections at once, lets requests already read be answered
+// (their responses carry Connection: close) while reading no new ones, and
+// delivers queued requests; then Recv returns ErrServerClosed. Upgraded
+// connections are not waited for: they are closed when Shutdown returns. If
+// ctx ends first, everything is closed at once and ctx.Err() is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.stopAccepting()
+	s.q.close(false)
+	s.mu.Lock()
+	for c := range s.conns {
+		c.drain()
+	}
+	s.mu.Unlock()
+	t := time.NewTicker(shutdownPoll)
+	defer t.Stop()
+	for s.httpConns() > 0 {
+		select {
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// httpConns counts the connections still serving HTTP.
+func (s *Server) httpConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
