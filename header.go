@@ -85,17 +85,6 @@ func headerValue(hs []Header, name string) (string, bool) {
 	return "", false
 }
 
-// hasToken reports whether any comma-separated element of any value of the
-// named field equals token, ignoring case (used for Connection, TE, Expect).
-func hasToken(hs []Header, name, token string) bool {
-	for i := range hs {
-		if hs[i].Field.Equal(name) && valueHasToken(hs[i].Value, token) {
-			return true
-		}
-	}
-	return false
-}
-
 // valueHasToken reports whether the comma-separated list v contains token,
 // ignoring case and optional whitespace; parameters after ';' are ignored.
 func valueHasToken(v, token string) bool {

@@ -44,15 +44,6 @@ func badRequest(format string, args ...any) *parseError {
 	return &parseError{status: StatusBadRequest, err: ErrMalformedRequest, detail: fmt.Sprintf(format, args...)}
 }
 
-// statusOf returns the status code an error from reading a request maps to.
-func statusOf(err error) StatusCode {
-	var pe *parseError
-	if errors.As(err, &pe) {
-		return pe.status
-	}
-	return StatusBadRequest
-}
-
 // requestHead is a parsed request line and header section, with the framing
 // and connection facts derived from them. Strings point into one copy of the
 // head bytes, so a request costs one allocation for all of them.

@@ -60,7 +60,8 @@ type conn struct {
 	broken    bool   // the connection is unusable (closed, or a write failed)
 	awaiting  bool   // the read loop waits for the first byte of a request
 	draining  bool   // Shutdown: finish what is read, read nothing more
-	waitingID uint64 // the request the read loop waits on, if resolved is unresolved
+	waiting   bool   // the read loop waits for request waitingID to be settled
+	waitingID uint64
 	resolved  resolution
 	upgraded  bool
 	wake      chan struct{} // capacity 1: tells the read loop to look again
@@ -254,7 +255,7 @@ func (c *conn) dispatch(r *Request) bool {
 	s := c.slotFor(r.id)
 	*s = slot{id: r.id, state: slotPending, x: r.exchange()}
 	if waits {
-		c.waitingID, c.resolved = r.id, unresolved
+		c.waiting, c.waitingID, c.resolved = true, r.id, unresolved
 	}
 	c.mu.Unlock()
 	keepAlive := r.head.keepAlive
@@ -275,6 +276,7 @@ func (c *conn) awaitResolution() resolution {
 		<-c.wake
 		c.mu.Lock()
 	}
+	c.waiting = false
 	if c.resolved == unresolved {
 		return stopReading
 	}
@@ -284,7 +286,7 @@ func (c *conn) awaitResolution() resolution {
 // resolve settles the request the read loop waits on.
 func (c *conn) resolve(id uint64, how resolution) {
 	c.mu.Lock()
-	if c.waitingID == id && c.resolved == unresolved {
+	if c.waiting && c.waitingID == id && c.resolved == unresolved {
 		c.resolved = how
 		if how == stopReading {
 			c.slotFor(id).x.mustClose = true

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"sync/atomic"
 )
 
 // Errors of answering a request.
@@ -41,6 +42,8 @@ type Request struct {
 	bodyLen int64 // -1 unknown
 	eager   eagerBody  // body storage when read before queueing
 	stream  streamBody // body storage when streamed from the connection
+
+	answered atomic.Bool // Respond, IntoWriter or Upgrade was called
 }
 
 // answerer takes the answer to a request.
@@ -102,8 +105,15 @@ func (r *Request) Respond(resp *Response) error {
 	if resp == nil {
 		resp = Empty(StatusInternalServerError)
 	}
+	if !r.answered.CompareAndSwap(false, true) {
+		resp.closeBody()
+		return ErrAlreadyAnswered
+	}
 	return r.answer.respond(r, resp)
 }
+
+// Answered reports whether Respond, IntoWriter or Upgrade has been called.
+func (r *Request) Answered() bool { return r.answered.Load() }
 
 // IntoWriter answers the request with raw bytes: the returned writer writes
 // straight to the connection, without status line, headers or framing, which
@@ -112,7 +122,12 @@ func (r *Request) Respond(resp *Response) error {
 // releases the next response. The server closes the connection after it
 // unless the application wrote a correctly framed response with keep-alive
 // semantics; for safety it always closes it.
-func (r *Request) IntoWriter() (io.WriteCloser, error) { return r.answer.intoWriter(r) }
+func (r *Request) IntoWriter() (io.WriteCloser, error) {
+	if !r.answered.CompareAndSwap(false, true) {
+		return nil, ErrAlreadyAnswered
+	}
+	return r.answer.intoWriter(r)
+}
 
 // Upgrade switches the connection to another protocol (RFC 9110 §7.8): it
 // writes resp's status line and headers (usually 101 Switching Protocols,
@@ -129,7 +144,14 @@ func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 	if resp == nil {
 		resp = Empty(StatusSwitchingProtocols)
 	}
-	return r.answer.upgrade(r, protocol, resp)
+	if !r.answered.CompareAndSwap(false, true) {
+		return nil, ErrAlreadyAnswered
+	}
+	conn, err := r.answer.upgrade(r, protocol, resp)
+	if err != nil && !errors.Is(err, ErrConnectionClosed) {
+		r.answered.Store(false) // nothing was written: the request can still be answered
+	}
+	return conn, err
 }
 
 // UpgradeRequested reports whether the client asked to switch protocols

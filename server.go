@@ -564,3 +564,39 @@ func (s *Server) httpConns() int {
 	defer s.mu.Unlock()
 	return len(s.conns)
 }
+
+// Serve runs handler on requests from workers goroutines (at least one) and
+// returns once the server is closed and every worker has stopped. A request
+// the handler returns without answering, or panics on, is answered 500 (the
+// panic is logged and the worker lives on). Each Unblock stops one worker.
+func (s *Server) Serve(workers int, handler func(*Request)) error {
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				r, err := s.Recv()
+				if err != nil {
+					return
+				}
+				s.handle(r, handler)
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// handle runs handler on r, answering 500 if it does not answer.
+func (s *Server) handle(r *Request, handler func(*Request)) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.cfg.errorLog.Printf("tinyhttp: handler panic on %s %s: %v", r.Method(), r.URL(), v)
+		}
+		if !r.Answered() {
+			r.Respond(Empty(StatusInternalServerError))
+		}
+	}()
+	handler(r)
+}

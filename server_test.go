@@ -1,0 +1,239 @@
+package tinyhttp
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testTimeout bounds every wait in these tests: a hang fails instead of
+// stalling CI.
+const testTimeout = 10 * time.Second
+
+// startServer starts a server on a loopback port and stops it when the test
+// ends, checking that no goroutine outlives it.
+func startServer(t *testing.T, cfg ServerConfig) *Server {
+	t.Helper()
+	base := runtime.NumGoroutine()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		checkGoroutines(t, base)
+	})
+	return s
+}
+
+// checkGoroutines waits for the goroutine count to fall back to base.
+func checkGoroutines(t *testing.T, base int) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("goroutines: %d, want %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// dial connects to s with a deadline on everything.
+func dial(t *testing.T, s *Server) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(testTimeout))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// recvOne receives one request or fails the test.
+func recvOne(t *testing.T, s *Server) *Request {
+	t.Helper()
+	r, err := s.RecvTimeout(testTimeout)
+	if err != nil || r == nil {
+		t.Fatalf("RecvTimeout = %v, %v", r, err)
+	}
+	return r
+}
+
+// readResponses reads n responses with net/http's client parser.
+func readResponses(t *testing.T, br *bufio.Reader, n int) []string {
+	t.Helper()
+	var bodies []string
+	for i := 0; i < n; i++ {
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatalf("response %d body: %v", i, err)
+		}
+		bodies = append(bodies, res.Status+" "+string(b))
+	}
+	return bodies
+}
+
+// TestOutOfOrderFromOneGoroutine answers request 2 and then request 1 from
+// the same goroutine: no deadlock, responses in request order (C01).
+func TestOutOfOrderFromOneGoroutine(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+	r1, r2 := recvOne(t, s), recvOne(t, s)
+	if err := r2.Respond(FromString("two")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r1.Respond(FromString("one")); err != nil {
+		t.Fatal(err)
+	}
+	got := readResponses(t, bufio.NewReader(c), 2)
+	if want := "200 OK one|200 OK two"; strings.Join(got, "|") != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// countingConn counts the writes made to a connection.
+type countingConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.writes++
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// countingListener wraps accepted connections in countingConn.
+type countingListener struct {
+	net.Listener
+	conns chan *countingConn
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	cc := &countingConn{Conn: c}
+	l.conns <- cc
+	return cc, nil
+}
+
+// TestReadyResponsesShareOneWrite answers three pipelined requests, the
+// first last: the three responses leave in a single write.
+func TestReadyResponsesShareOneWrite(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := countingListener{Listener: ln, conns: make(chan *countingConn, 1)}
+	base := runtime.NumGoroutine()
+	s, err := NewServerFromListener(cl, ServerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Close(); checkGoroutines(t, base) }()
+	c := dial(t, s)
+	io.WriteString(c, strings.Repeat("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 3))
+	reqs := []*Request{recvOne(t, s), recvOne(t, s), recvOne(t, s)}
+	reqs[2].Respond(FromString("c"))
+	reqs[1].Respond(FromString("b"))
+	reqs[0].Respond(FromString("a"))
+	got := readResponses(t, bufio.NewReader(c), 3)
+	if want := "200 OK a|200 OK b|200 OK c"; strings.Join(got, "|") != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	sc := <-cl.conns
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.writes != 1 {
+		t.Fatalf("server made %d writes, want 1", sc.writes)
+	}
+}
+
+// TestDroppedRequestAnswered500 drops a request without answering it: once
+// it is unreachable, the runtime cleanup answers 500 and the connection
+// goes on serving.
+func TestDroppedRequestAnswered500(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, "GET /dropped HTTP/1.1\r\nHost: a\r\n\r\n")
+	func() { recvOne(t, s) }() // received, never answered
+	br := bufio.NewReader(c)
+	got := make(chan []string, 1)
+	go func() {
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			got <- []string{err.Error()}
+			return
+		}
+		got <- []string{res.Status}
+	}()
+	deadline := time.After(testTimeout)
+	for {
+		runtime.GC()
+		select {
+		case g := <-got:
+			if g[0] != "500 Internal Server Error" {
+				t.Fatalf("dropped request got %q, want 500", g[0])
+			}
+			io.WriteString(c, "GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+			recvOne(t, s).Respond(FromString("next"))
+			if b := readResponses(t, br, 1); b[0] != "200 OK next" {
+				t.Fatalf("next request got %q", b[0])
+			}
+			return
+		case <-deadline:
+			t.Fatal("the dropped request was never answered")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestServeAnswers500 checks Serve's safety net: a handler that returns
+// without answering, or panics, yields 500; the workers live on.
+func TestServeAnswers500(t *testing.T) {
+	s := startServer(t, ServerConfig{ErrorLog: discardLog()})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Serve(2, func(r *Request) {
+			switch r.URL() {
+			case "/panic":
+				panic("handler bug")
+			case "/ok":
+				r.Respond(FromString("ok"))
+			}
+		})
+	}()
+	c := dial(t, s)
+	io.WriteString(c, "GET /forget HTTP/1.1\r\nHost: a\r\n\r\nGET /panic HTTP/1.1\r\nHost: a\r\n\r\nGET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
+	got := readResponses(t, bufio.NewReader(c), 3)
+	want := "500 Internal Server Error |500 Internal Server Error |200 OK ok"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	s.Close()
+	select {
+	case <-done:
+	case <-time.After(testTimeout):
+		t.Fatal("Serve did not return after Close")
+	}
+}
