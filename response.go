@@ -215,10 +215,10 @@ var ErrInvalidResponse = errors.New("tinyhttp: invalid response")
 type framing uint8
 
 const (
-	frameNone      framing = iota // no body (HEAD, 1xx, 204, 304)
-	frameLength                   // Content-Length
-	frameChunked                  // Transfer-Encoding: chunked
-	frameUntilEOF                 // close-delimited, for HTTP/1.0 and unknown lengths
+	frameNone     framing = iota // no body (HEAD, 1xx, 204, 304)
+	frameLength                  // Content-Length
+	frameChunked                 // Transfer-Encoding: chunked
+	frameUntilEOF                // close-delimited, for HTTP/1.0 and unknown lengths
 )
 
 // exchange is what the writer needs to know about the request a response

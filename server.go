@@ -59,13 +59,13 @@ type ServerConfig struct {
 	BodyReadTimeout   time.Duration // a request body read without progress; 0: 30 s (the read fails, the connection closes)
 	HandshakeTimeout  time.Duration // TLS handshake; 0: 10 s
 
-	MaxHeaderBytes     int   // request line + header section, bytes; 0: 64 KiB (431 above)
-	MaxHeaderFields    int   // header fields in one request; 0: 100 (431 above)
-	MaxRequestLine     int   // request line, bytes; 0: 8 KiB (414 above)
-	MaxBodyBytes       int64 // largest request body accepted; 0: unlimited (413 above, sent before reading)
-	MaxConnections     int   // open connections at once; 0: unlimited (503 for the extra connection)
-	MaxPipelined       int   // requests read ahead on one connection before the application answers; 0: 64
-	MaxChunkLineBytes  int   // a chunk-size line with its extensions; 0: 4 KiB (400 above)
+	MaxHeaderBytes     int           // request line + header section, bytes; 0: 64 KiB (431 above)
+	MaxHeaderFields    int           // header fields in one request; 0: 100 (431 above)
+	MaxRequestLine     int           // request line, bytes; 0: 8 KiB (414 above)
+	MaxBodyBytes       int64         // largest request body accepted; 0: unlimited (413 above, sent before reading)
+	MaxConnections     int           // open connections at once; 0: unlimited (503 for the extra connection)
+	MaxPipelined       int           // requests read ahead on one connection before the application answers; 0: 64
+	MaxChunkLineBytes  int           // a chunk-size line with its extensions; 0: 4 KiB (400 above)
 	WorkerIdleTimeout  time.Duration // idle pool workers expire after this; 0: 5 s, like tiny-http
 	ServerName         string        // the Server field value; "": "tinyhttp"
 	DisableServerField bool          // send no Server field at all
@@ -77,20 +77,20 @@ type ServerConfig struct {
 
 // config is a ServerConfig with every default applied.
 type config struct {
-	tls                  *tls.Config
-	readHeaderTimeout    time.Duration
-	idleTimeout          time.Duration
-	writeTimeout         time.Duration
-	bodyReadTimeout      time.Duration
-	handshakeTimeout     time.Duration
-	headLimits           headLimits
-	chunkLimits          chunkLimits
-	maxBodyBytes         int64
-	maxConnections       int
-	maxPipelined         int
-	workerIdleTimeout    time.Duration
-	server               serverHeader
-	errorLog             *log.Logger
+	tls               *tls.Config
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
+	writeTimeout      time.Duration
+	bodyReadTimeout   time.Duration
+	handshakeTimeout  time.Duration
+	headLimits        headLimits
+	chunkLimits       chunkLimits
+	maxBodyBytes      int64
+	maxConnections    int
+	maxPipelined      int
+	workerIdleTimeout time.Duration
+	server            serverHeader
+	errorLog          *log.Logger
 }
 
 // orDefault returns d for the zero value, 0 (none) for a negative one.

@@ -43,7 +43,7 @@ func NewRequest(method tinyhttp.Method, target string, body io.Reader) *TestRequ
 		Method: string(method), Target: target, Major: 1, Minor: 1,
 		Headers: [][2]string{{"Host", "example.com"}},
 		Body:    body, BodyLen: -1,
-		Remote:  &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 12345},
+		Remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 12345},
 	}
 	if body == nil {
 		tr.spec.BodyLen = 0
