@@ -643,7 +643,7 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 
 // appendUpgradeHead appends resp's head for a protocol switch: no body and
 // no framing fields, with Connection: upgrade and the Upgrade field.
-func appendUpgradeHead(b []byte, resp *Response, up Header, srv *serverHeader) []byte {
+func appendUpgradeHead(b []byte, resp *Response, up Header, srv *responsePolicy) []byte {
 	r := *resp
 	r.headers = append(append([]Header(nil), resp.headers...), up, Header{Field: "Connection", Value: "upgrade"})
 	x := exchange{version: HTTPVersion{1, 1}, keepAlive: true}

@@ -166,6 +166,7 @@ func (r *Request) exchange() exchange {
 		keepAlive: r.head.keepAlive,
 		teChunked: -1,
 	}
+	x.acceptEnc, _ = r.Header("Accept-Encoding")
 	if chunked, err := transferPreference(r.head.headers); err == nil {
 		x.teChunked = 0
 		if chunked {

@@ -230,6 +230,7 @@ type exchange struct {
 	keepAlive bool        // the client allows the connection to persist
 	mustClose bool        // the server will close after this response
 	teChunked int8        // the TE field's choice: 1 chunked, 0 identity, -1 none
+	acceptEnc string      // the Accept-Encoding field, for content coding
 }
 
 // chooseFraming picks the body framing like tiny-http: never chunked to
@@ -261,7 +262,8 @@ func (r *Response) chooseFraming(x *exchange) framing {
 
 // writeResponse serializes r for exchange x into w without flushing, and
 // reports whether the connection must close after it.
-func writeResponse(w *bufio.Writer, r *Response, x *exchange, srv *serverHeader) (closeAfter bool, err error) {
+func writeResponse(w *bufio.Writer, r *Response, x *exchange, srv *responsePolicy) (closeAfter bool, err error) {
+	r = applyContentCoding(r, x, srv.compress)
 	defer r.closeBody()
 	f := r.chooseFraming(x)
 	closeAfter = x.mustClose || !x.keepAlive || r.close || f == frameUntilEOF
@@ -276,7 +278,7 @@ func writeResponse(w *bufio.Writer, r *Response, x *exchange, srv *serverHeader)
 }
 
 // appendHead appends the status line and header section to b.
-func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, srv *serverHeader) []byte {
+func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, srv *responsePolicy) []byte {
 	b = append(b, "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(r.status), 10)
 	b = append(b, ' ')
@@ -285,9 +287,9 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, 
 	if _, ok := headerValue(r.headers, "Date"); !ok {
 		b = appendDate(b)
 	}
-	if _, ok := headerValue(r.headers, "Server"); !ok && srv.value != "" {
+	if _, ok := headerValue(r.headers, "Server"); !ok && srv.server != "" {
 		b = append(b, "Server: "...)
-		b = append(b, srv.value...)
+		b = append(b, srv.server...)
 		b = append(b, "\r\n"...)
 	}
 	for _, h := range r.headers {
@@ -405,8 +407,11 @@ func checkLength(r *Response, n int64) error {
 	return nil
 }
 
-// serverHeader is the Server field value a server sends ("" for none).
-type serverHeader struct{ value string }
+// responsePolicy is what the server adds to every response it writes.
+type responsePolicy struct {
+	server   string          // the Server field value ("" for none)
+	compress *compressPolicy // server-wide content coding; nil: only responses that opt in
+}
 
 // dateLine is a cached "Date: …\r\n" line and the second it was made for.
 type dateLine struct {

@@ -18,7 +18,7 @@ func render(t *testing.T, resp *Response, method string, v HTTPVersion, te int8)
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
 	x := exchange{head: method == "HEAD", version: v, keepAlive: true, teChunked: te}
-	closeAfter, err := writeResponse(w, resp, &x, &serverHeader{value: "tinyhttp"})
+	closeAfter, err := writeResponse(w, resp, &x, &responsePolicy{server: "tinyhttp"})
 	w.Flush()
 	out := regexp.MustCompile(`Date: [^\r]*\r\n`).ReplaceAllString(buf.String(), "")
 	return out, closeAfter, err

@@ -89,7 +89,7 @@ type config struct {
 	maxConnections    int
 	maxPipelined      int
 	workerIdleTimeout time.Duration
-	server            serverHeader
+	server            responsePolicy
 	errorLog          *log.Logger
 }
 
@@ -128,7 +128,7 @@ func (sc *ServerConfig) resolve() (*config, error) {
 		maxConnections:    max(sc.MaxConnections, 0),
 		maxPipelined:      intOr(sc.MaxPipelined, DefaultMaxPipelined),
 		workerIdleTimeout: orDefault(sc.WorkerIdleTimeout, DefaultWorkerIdleTimeout),
-		server:            serverHeader{value: sc.ServerName},
+		server:            responsePolicy{server: sc.ServerName},
 		errorLog:          sc.ErrorLog,
 	}
 	c.chunkLimits = chunkLimits{
@@ -139,11 +139,11 @@ func (sc *ServerConfig) resolve() (*config, error) {
 	if c.workerIdleTimeout == 0 {
 		c.workerIdleTimeout = DefaultWorkerIdleTimeout // ants needs a positive expiry
 	}
-	if c.server.value == "" {
-		c.server.value = DefaultServerName
+	if c.server.server == "" {
+		c.server.server = DefaultServerName
 	}
 	if sc.DisableServerField {
-		c.server.value = ""
+		c.server.server = ""
 	}
 	if c.errorLog == nil {
 		c.errorLog = log.Default()

@@ -66,7 +66,7 @@ func renderResponse(v any, method string, major, minor uint8) ([]byte, error) {
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
 	x := exchange{head: method == string(MethodHead), version: HTTPVersion{major, minor}, keepAlive: true, teChunked: -1}
-	if _, err := writeResponse(w, resp, &x, &serverHeader{value: DefaultServerName}); err != nil {
+	if _, err := writeResponse(w, resp, &x, &responsePolicy{server: DefaultServerName}); err != nil {
 		return nil, err
 	}
 	err := w.Flush()
