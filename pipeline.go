@@ -638,6 +638,7 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 	c.writing = false
 	c.mu.Unlock()
 	c.resolve(r.id, handedOver)
+	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
 	return c.srv.trackUpgraded(&upgradedConn{Conn: c.rwc, br: c.br}), nil
 }
 
