@@ -148,3 +148,10 @@ func (q *queue) close(drop bool) {
 	}
 	q.waiters = nil
 }
+
+// queued returns how many entries wait in the queue.
+func (q *queue) queued() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) - q.head
+}

@@ -1,0 +1,135 @@
+package tinyhttp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestShutdownGraceful: an in-flight request is answered with
+// Connection: close, an idle keep-alive connection is closed at once, and
+// Recv returns ErrServerClosed once the queue is drained.
+func TestShutdownGraceful(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	idle := dial(t, s)
+	io.WriteString(idle, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+	recvOne(t, s).Respond(FromString("first"))
+	idleBR := bufio.NewReader(idle)
+	readResponses(t, idleBR, 1)
+
+	busy := dial(t, s)
+	io.WriteString(busy, "GET /inflight HTTP/1.1\r\nHost: a\r\n\r\n")
+	inflight := recvOne(t, s)
+
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(context.Background()) }()
+
+	// The idle connection is closed without a response.
+	if _, err := idleBR.ReadByte(); err != io.EOF {
+		t.Fatalf("idle connection: %v, want EOF", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned %v before the in-flight request was answered", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	inflight.Respond(FromString("late"))
+	res, err := http.ReadResponse(bufio.NewReader(busy), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Close {
+		t.Error("in-flight response lacks Connection: close")
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("Shutdown did not return")
+	}
+	if _, err := s.Recv(); !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Recv after Shutdown: %v", err)
+	}
+}
+
+// TestShutdownDeliversQueued: requests queued before Shutdown are still
+// delivered to Recv.
+func TestShutdownDeliversQueued(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+	deadline := time.Now().Add(testTimeout)
+	for s.q.queued() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(context.Background()) }()
+	for _, want := range []string{"/1", "/2"} {
+		r := recvOne(t, s)
+		if r.URL() != want {
+			t.Fatalf("got %s, want %s", r.URL(), want)
+		}
+		r.Respond(FromString(want))
+	}
+	got := readResponses(t, bufio.NewReader(c), 2)
+	if got[0] != "200 OK /1" || got[1] != "200 OK /2" {
+		t.Fatalf("got %q", got)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShutdownContextEnds: when ctx ends first, everything is closed and
+// ctx's error returned.
+func TestShutdownContextEnds(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, "GET /never HTTP/1.1\r\nHost: a\r\n\r\n")
+	r := recvOne(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v, want DeadlineExceeded", err)
+	}
+	if err := r.Respond(FromString("too late")); err == nil {
+		t.Fatal("Respond after a forced close succeeded")
+	}
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection still open after the forced close")
+	}
+}
+
+// TestCloseUnblocksReceivers: Close wakes every receiver with
+// ErrServerClosed and closes live connections.
+func TestCloseUnblocksReceivers(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	recvOne(t, s)
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() { _, err := s.Recv(); errs <- err }()
+	}
+	time.Sleep(20 * time.Millisecond)
+	s.Close()
+	for range 3 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrServerClosed) {
+				t.Fatalf("Recv: %v", err)
+			}
+		case <-time.After(testTimeout):
+			t.Fatal("a receiver was not released by Close")
+		}
+	}
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection open after Close")
+	}
+}
