@@ -144,6 +144,8 @@ func chunkReadError(err error, where string) error {
 	switch err {
 	case errLineTooLong:
 		return fmt.Errorf("%w: %s too long", ErrMalformedChunk, where)
+	case errBareCR:
+		return fmt.Errorf("%w: bare CR in %s", ErrMalformedChunk, where)
 	case io.EOF:
 		return fmt.Errorf("%w: %s: %w", ErrMalformedChunk, where, io.ErrUnexpectedEOF)
 	}

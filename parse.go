@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -108,10 +109,10 @@ func parseRequestLine(h *requestHead, line string) error {
 	if !isToken(method) {
 		return badRequest("method %q is not a token", method)
 	}
-	if err := parseVersion(h, version); err != nil {
-		return err
-	}
 	if err := checkTarget(method, target); err != nil {
+		return err // before the version: "PRI * HTTP/2.0" (the h2 preface) is a 400 (C17)
+	}
+	if err := parseVersion(h, version); err != nil {
 		return err
 	}
 	h.method = Method(method) // a substring of the head: no allocation
@@ -388,6 +389,11 @@ func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits) error {
 	hb.buf, hb.lines = hb.buf[:0], hb.lines[:0]
 	total := 0 // bytes read for this head, line endings and leading empty lines included
 	for {
+		if len(hb.lines) == 0 {
+			if err := checkRequestStart(br); err != nil {
+				return headReadError(err, total, true, lim)
+			}
+		}
 		line, n, err := readLine(br, hb.buf, lineLimit(hb, lim, total))
 		total += n
 		if err != nil {
@@ -402,6 +408,11 @@ func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits) error {
 		if hasBareCR(line[len(hb.buf):]) {
 			return badRequest("bare CR in request head")
 		}
+		if len(hb.lines) == 0 {
+			if err := checkRequestLine(line); err != nil {
+				return err // 400 or 505 now, before waiting for the fields
+			}
+		}
 		hb.buf = line
 		hb.lines = append(hb.lines, len(hb.buf))
 		if len(hb.lines) > lim.maxFields+1 {
@@ -409,6 +420,28 @@ func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits) error {
 				detail: fmt.Sprintf("more than %d header fields", lim.maxFields)}
 		}
 	}
+}
+
+// checkRequestStart refuses at once a request whose first byte cannot start
+// a method or an empty line (C17: a TLS ClientHello on the plain port), so
+// that garbage without a line end gets its 400 without a timeout.
+func checkRequestStart(br *bufio.Reader) error {
+	b, err := br.Peek(1)
+	if err != nil {
+		return err
+	}
+	if c := b[0]; c != '\r' && c != '\n' && !httpguts.IsTokenRune(rune(c)) {
+		return badRequest("request starts with byte %#x", c)
+	}
+	return nil
+}
+
+// checkRequestLine validates the request line as soon as it is read, so
+// that a bad one (or an HTTP/2 preface) is answered without reading fields.
+func checkRequestLine(line []byte) error {
+	var h requestHead
+	// The temporary strings share line's memory and die with h, here.
+	return parseRequestLine(&h, unsafe.String(unsafe.SliceData(line), len(line)))
 }
 
 // lineLimit is how many more bytes the next line of the head may take.
@@ -422,27 +455,41 @@ func lineLimit(hb *headBuffer, lim headLimits, total int) int {
 // errLineTooLong is readLine's signal that a line passed its limit.
 var errLineTooLong = errors.New("line too long")
 
+// errBareCR is readLine's signal that a CR was followed by something other
+// than LF (H12: a lone CR is no line terminator).
+var errBareCR = errors.New("bare CR")
+
 // readLine appends one line, without its line ending, to dst. n counts every
-// byte consumed. A line whose content passes max gives errLineTooLong as soon
-// as that is known, without reading the rest of it.
+// byte consumed. It looks at what is buffered before waiting for more, so a
+// line whose content passes max gives errLineTooLong, and a CR followed by
+// anything but LF gives errBareCR, as soon as the bytes arrive, without
+// waiting for a line end that may never come.
 func readLine(br *bufio.Reader, dst []byte, max int) (line []byte, n int, err error) {
 	for {
-		frag, err := br.ReadSlice('\n')
-		n += len(frag)
-		content := n
-		if err == nil {
-			content -= len(frag) - len(trimLineEnd(frag))
+		buf, _ := br.Peek(br.Buffered())
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			content := trimLineEnd(buf[:i+1])
+			if n+len(content) > max {
+				return dst, n, errLineTooLong
+			}
+			dst = append(dst, content...)
+			br.Discard(i + 1)
+			return dst, n + i + 1, nil
 		}
-		if content > max {
+		if j := bytes.IndexByte(buf, '\r'); j >= 0 && j+1 < len(buf) {
+			return dst, n, errBareCR
+		}
+		if n+len(buf) > max+1 { // +1: a CR at the end may start the CRLF
 			return dst, n, errLineTooLong
 		}
-		switch err {
-		case nil:
-			return append(dst, trimLineEnd(frag)...), n, nil
-		case bufio.ErrBufferFull:
-			dst = append(dst, frag...)
-		default:
-			return dst, n, err
+		if len(buf) == br.Size() { // a full buffer and no LF: keep it, read on
+			dst = append(dst, buf...)
+			br.Discard(len(buf))
+			n += len(buf)
+			continue
+		}
+		if _, err := br.Peek(len(buf) + 1); err != nil {
+			return dst, n + len(buf), err
 		}
 	}
 }
@@ -457,6 +504,8 @@ func headReadError(err error, total int, inRequestLine bool, lim headLimits) err
 	case err == errLineTooLong:
 		return &parseError{status: StatusRequestHeaderFieldsTooLarge, err: ErrHeaderTooLarge,
 			detail: fmt.Sprintf("header section larger than %d bytes", lim.maxHeader)}
+	case err == errBareCR:
+		return badRequest("bare CR in request head")
 	case err == io.EOF && total == 0:
 		return io.EOF
 	case err == io.EOF:

@@ -35,6 +35,7 @@ type resolution uint8
 const (
 	unresolved resolution = iota
 	keepReading
+	drainBody   // discard the rest of the body, then keep reading
 	stopReading // close the connection once the responses are out
 	handedOver  // the connection now belongs to the application (Upgrade)
 )
@@ -231,15 +232,17 @@ func (c *conn) prepareBody(r *Request) error {
 		r.eager = eagerBody{b: b}
 		r.body = &r.eager
 	default:
-		r.stream = streamBody{c: c, expect: h.expectContinue, max: c.srv.cfg.maxBodyBytes}
+		// A separate object, never pointing back at r: the read loop keeps
+		// it to drain the body while r itself may become unreachable.
+		b := &streamBody{c: c, expect: h.expectContinue, max: c.srv.cfg.maxBodyBytes}
 		if h.chunked {
-			r.stream.chunks = newChunkedReader(c.br, c.srv.cfg.chunkLimits)
-			r.stream.src = r.stream.chunks
+			b.chunks = newChunkedReader(c.br, c.srv.cfg.chunkLimits)
+			b.src = b.chunks
 		} else {
-			r.stream.limited = io.LimitedReader{R: c.br, N: h.contentLength}
-			r.stream.src = &r.stream.limited
+			b.limited = io.LimitedReader{R: c.br, N: h.contentLength}
+			b.src = &b.limited
 		}
-		r.body = &r.stream
+		r.stream, r.body = b, b
 	}
 	return nil
 }
@@ -247,10 +250,13 @@ func (c *conn) prepareBody(r *Request) error {
 // dispatch gives r its slot, queues it, and, when r's body is streamed or r
 // asks for an upgrade, waits until it is settled. false means stop.
 func (c *conn) dispatch(r *Request) bool {
-	waits := r.body == &r.stream || r.head.upgrade
+	body := r.stream
+	waits := body != nil || r.head.upgrade
 	c.mu.Lock()
 	r.id = c.issued
-	r.stream.id = r.id
+	if body != nil {
+		body.id = r.id
+	}
 	c.issued++
 	s := c.slotFor(r.id)
 	*s = slot{id: r.id, state: slotPending, x: r.exchange()}
@@ -260,11 +266,27 @@ func (c *conn) dispatch(r *Request) bool {
 	c.mu.Unlock()
 	keepAlive := r.head.keepAlive
 	watchDrop(r, c)
-	c.srv.enqueue(r)
-	if waits {
-		return c.awaitResolution() == keepReading && keepAlive
+	c.srv.enqueue(r) // r is not used after this: it may become unreachable
+	if !waits {
+		return keepAlive
 	}
-	return keepAlive
+	switch c.awaitResolution() {
+	case keepReading:
+		return keepAlive
+	case drainBody:
+		return c.drainBody(body) && keepAlive
+	}
+	return false
+}
+
+// drainBody reads and discards what is left of a body the application did
+// not read, within maxDrainBytes and the body timeout; false means the
+// connection closes instead.
+func (c *conn) drainBody(b *streamBody) bool {
+	c.setReadTimeout(c.srv.cfg.bodyReadTimeout)
+	n, err := io.Copy(io.Discard, io.LimitReader(b.src, maxDrainBytes+1))
+	c.clearDeadline()
+	return err == nil && n <= maxDrainBytes && b.complete()
 }
 
 // awaitResolution blocks until the request the read loop waits on is settled.
@@ -815,6 +837,14 @@ type streamBody struct {
 	closed  bool  // the request was answered: reads fail
 }
 
+// complete reports whether the whole body has been consumed.
+func (b *streamBody) complete() bool {
+	if b.chunks != nil {
+		return b.chunks.done && b.chunks.err == nil
+	}
+	return b.limited.N == 0
+}
+
 // Read reads the body; the first Read sends 100 Continue if it is expected.
 func (b *streamBody) Read(p []byte) (int, error) {
 	if b.closed {
@@ -877,36 +907,31 @@ func (b *streamBody) fail(err error) {
 // closing is cheaper than reading.
 const maxDrainBytes = 256 << 10
 
-// settleBody runs when r is answered: a streamed body that was not read to
-// its end is drained, within maxDrainBytes, or the connection closes after
-// the response. Reads of the body fail from now on.
+// settleBody runs when r is answered: reads of its body fail from now on,
+// and a streamed body that was not read to its end is left to the read
+// loop, which drains it while the response goes out (the response never
+// waits for the body), or the connection closes after the response when the
+// client still waits for 100 Continue (C11).
 func (c *conn) settleBody(r *Request) {
-	b := &r.stream
-	if r.body != b || b.closed {
+	b := r.stream
+	if b == nil || b.closed {
 		return
 	}
-	defer func() { b.closed = true }()
-	if b.err != nil {
-		return // complete (already resolved) or failed (already resolved)
+	b.closed = true
+	switch {
+	case b.err != nil:
+		// complete or failed: the body already settled the read loop
+	case b.expect && !b.sent100 && c.br.Buffered() == 0:
+		c.resolve(b.id, stopReading)
+	default:
+		c.resolve(b.id, drainBody)
 	}
-	if b.expect && !b.sent100 && c.br.Buffered() == 0 {
-		c.resolve(r.id, stopReading) // C11: the client waits; do not make it send the body
-		return
-	}
-	b.sent100 = true
-	b.max = 0
-	c.setReadTimeout(c.srv.cfg.bodyReadTimeout)
-	n, err := io.Copy(io.Discard, io.LimitReader(b, maxDrainBytes+1))
-	if err == nil && n <= maxDrainBytes && b.err == io.EOF {
-		return // resolved keepReading by the body itself
-	}
-	c.resolve(r.id, stopReading)
 }
 
 // trailers returns the chunked trailers once the body is complete.
 func (c *conn) trailers(r *Request) []Header {
-	if r.body == &r.stream && r.stream.chunks != nil && r.stream.err == io.EOF {
-		return r.stream.chunks.trailers
+	if b := r.stream; b != nil && b.chunks != nil && b.err == io.EOF {
+		return b.chunks.trailers
 	}
 	return nil
 }

@@ -40,8 +40,8 @@ type Request struct {
 	secure  bool
 	hdrs    [inlineHeaders]Header
 	bodyLen int64      // -1 unknown
-	eager   eagerBody  // body storage when read before queueing
-	stream  streamBody // body storage when streamed from the connection
+	eager   eagerBody   // body storage when read before queueing
+	stream  *streamBody // the body when streamed from the connection
 
 	answered atomic.Bool // Respond, IntoWriter or Upgrade was called
 }
