@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 )
@@ -70,10 +71,36 @@ func secureDefaults(cfg *tls.Config) *tls.Config {
 func tlsServer(c net.Conn, cfg *tls.Config) *tls.Conn { return tls.Server(c, cfg) }
 
 // handshakeWithTimeout runs the TLS handshake within d (no limit if d <= 0).
+// A client that spoke plain HTTP to the TLS port gets a 400 saying so, as
+// net/http does, instead of a silent close.
 func handshakeWithTimeout(tc *tls.Conn, d time.Duration) error {
 	if d > 0 {
 		tc.SetDeadline(time.Now().Add(d))
 		defer tc.SetDeadline(time.Time{})
 	}
-	return tc.Handshake()
+	err := tc.Handshake()
+	var re tls.RecordHeaderError
+	if errors.As(err, &re) && re.Conn != nil && looksLikeHTTP(re.RecordHeader[:]) {
+		re.Conn.SetWriteDeadline(time.Now().Add(plainHTTPReplyTimeout))
+		io.WriteString(re.Conn, plainHTTPOnTLSResponse)
+	}
+	return err
+}
+
+// plainHTTPReplyTimeout bounds writing the 400 to a plain-HTTP client.
+const plainHTTPReplyTimeout = time.Second
+
+// plainHTTPOnTLSResponse answers a plain HTTP request on the TLS port.
+const plainHTTPOnTLSResponse = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=UTF-8\r\n" +
+	"Connection: close\r\nContent-Length: 48\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+
+// looksLikeHTTP reports whether the first bytes of a connection look like
+// the method of an HTTP request.
+func looksLikeHTTP(hdr []byte) bool {
+	for _, m := range []string{"GET ", "HEAD ", "POST ", "PUT ", "OPTIO", "DELET", "PATCH", "CONNE", "TRACE"} {
+		if len(hdr) >= 4 && string(hdr[:4]) == m[:4] {
+			return true
+		}
+	}
+	return false
 }
