@@ -505,11 +505,11 @@ var aLongTimeAgo = time.Unix(1, 0)
 // breakLocked marks the connection unusable and closes the socket; every
 // waiter wakes. Called with mu held.
 func (c *conn) breakLocked() {
+	c.rwc.Close() // also when already broken: it may be lingering in finish
 	if c.broken {
 		return
 	}
 	c.broken = true
-	c.rwc.Close()
 	for i := range c.slots {
 		if s := &c.slots[i]; s.turn != nil {
 			close(s.turn)
