@@ -1,0 +1,697 @@
+package tests
+
+// Tests of the pull API that tiny-http users rely on (API.md, "Server"):
+// Recv, TryRecv, RecvTimeout, RecvContext, Incoming, Unblock,
+// NumConnections, Addr and Close.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/c0c8f223/tinyhttp"
+)
+
+// shortWait is how long a test waits to see that something does NOT happen
+// (a receiver stays blocked). A correct server passes however short it is;
+// it only needs to be long enough for a wrong one to be caught.
+const shortWait = 100 * time.Millisecond
+
+// settle is how long a test lets the server queue requests whose bytes are
+// already on the wire, when the test needs them queued but not received.
+// Nothing observable tells a request was queued without receiving it.
+const settle = 300 * time.Millisecond
+
+// TestAPI_AddrPortZero: asking for port 0 binds a free port, which Addr
+// reports and which accepts connections.
+func TestAPI_AddrPortZero(t *testing.T) {
+	s := newServer(t)
+	addr, ok := s.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("Addr() is %T, want *net.TCPAddr", s.Addr())
+	}
+	if addr.Port == 0 || !addr.IP.IsLoopback() {
+		t.Errorf("Addr() = %v, want 127.0.0.1 with a real port", addr)
+	}
+	s.serve(1, helloWorld)
+	c := s.dial()
+	c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "hello world" {
+		t.Errorf("response:\n%v\nwant 200 hello world", resp)
+	}
+}
+
+// TestAPI_Recv: Recv blocks until a request arrives and returns it with its
+// method, target, version, headers and body.
+func TestAPI_Recv(t *testing.T) {
+	s := newServer(t)
+	got := make(chan *tinyhttp.Request, 1)
+	s.goroutine(func() {
+		r, err := s.Recv()
+		if err != nil {
+			t.Errorf("Recv: %v", err)
+		}
+		got <- r
+	})
+	select {
+	case r := <-got:
+		t.Fatalf("Recv returned %v before any request was sent", r)
+	case <-time.After(shortWait):
+	}
+
+	c := s.dial()
+	c.write("POST /path?q=1 HTTP/1.1\r\nHost: example.com\r\nX-One: a\r\nx-one: b\r\nContent-Length: 3\r\n\r\nabc")
+	var r *tinyhttp.Request
+	select {
+	case r = <-got:
+	case <-time.After(testTimeout):
+		t.Fatalf("Recv did not return within %v of a request", testTimeout)
+	}
+	if r == nil {
+		t.FailNow()
+	}
+	if r.Method() != tinyhttp.MethodPost || r.URL() != "/path?q=1" {
+		t.Errorf("request %s %s, want POST /path?q=1", r.Method(), r.URL())
+	}
+	if v := r.HTTPVersion(); v != (tinyhttp.HTTPVersion{Major: 1, Minor: 1}) || v.String() != "1.1" {
+		t.Errorf("HTTPVersion() = %v, want 1.1", v)
+	}
+	if v, ok := r.Header("X-ONE"); !ok || v != "a" {
+		t.Errorf("Header(X-ONE) = %q, %v; want a, true", v, ok)
+	}
+	var names []string
+	for _, h := range r.Headers() {
+		names = append(names, string(h.Field)+"="+h.Value)
+	}
+	if got, want := strings.Join(names, ","), "Host=example.com,X-One=a,x-one=b,Content-Length=3"; got != want {
+		t.Errorf("Headers() = %s, want %s", got, want)
+	}
+	if ra, ok := r.RemoteAddr().(*net.TCPAddr); !ok || !ra.IP.IsLoopback() {
+		t.Errorf("RemoteAddr() = %v, want a loopback TCP address", r.RemoteAddr())
+	}
+	if r.Secure() {
+		t.Errorf("Secure() = true on plain TCP")
+	}
+	body, err := io.ReadAll(r.Body())
+	if err != nil || string(body) != "abc" {
+		t.Errorf("body %q, %v; want abc", body, err)
+	}
+	if err := r.Respond(tinyhttp.FromString("ok")); err != nil {
+		t.Errorf("Respond: %v", err)
+	}
+	if err := r.Respond(tinyhttp.FromString("again")); err == nil {
+		t.Errorf("a second Respond returned nil, want an error")
+	}
+	if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "ok" {
+		t.Errorf("response:\n%v\nwant 200 ok", resp)
+	}
+}
+
+// TestAPI_TryRecv: TryRecv never blocks; it returns (nil, nil) when nothing
+// is queued and the request once one is.
+func TestAPI_TryRecv(t *testing.T) {
+	s := newServer(t)
+	within(t, testTimeout, "TryRecv on an empty queue", func() {
+		if r, err := s.TryRecv(); r != nil || err != nil {
+			t.Errorf("TryRecv() = %v, %v on an empty queue; want nil, nil", r, err)
+		}
+	})
+
+	c := s.dial()
+	c.write("GET /try HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	var r *tinyhttp.Request
+	deadline := time.Now().Add(testTimeout)
+	for r == nil && time.Now().Before(deadline) {
+		var err error
+		if r, err = s.TryRecv(); err != nil {
+			t.Fatalf("TryRecv: %v", err)
+		}
+		if r == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if r == nil {
+		t.Fatalf("TryRecv never returned the request within %v", testTimeout)
+	}
+	if r.URL() != "/try" {
+		t.Errorf("URL() = %q, want /try", r.URL())
+	}
+	r.Respond(tinyhttp.Empty(204))
+	if resp := c.readResponse(); resp.Status != 204 {
+		t.Errorf("response:\n%v\nwant 204", resp)
+	}
+	if r, err := s.TryRecv(); r != nil || err != nil {
+		t.Errorf("TryRecv() = %v, %v after the only request; want nil, nil", r, err)
+	}
+}
+
+// TestAPI_RecvTimeout: RecvTimeout returns (nil, nil) when its time passes
+// first, and the request when one arrives in time.
+func TestAPI_RecvTimeout(t *testing.T) {
+	s := newServer(t)
+	t.Run("timeout", func(t *testing.T) {
+		within(t, testTimeout, "RecvTimeout(50ms)", func() {
+			if r, err := s.RecvTimeout(50 * time.Millisecond); r != nil || err != nil {
+				t.Errorf("RecvTimeout(50ms) = %v, %v on an empty queue; want nil, nil", r, err)
+			}
+		})
+		within(t, testTimeout, "RecvTimeout(0)", func() {
+			if r, err := s.RecvTimeout(0); r != nil || err != nil {
+				t.Errorf("RecvTimeout(0) = %v, %v on an empty queue; want nil, nil", r, err)
+			}
+		})
+	})
+	t.Run("arrives in time", func(t *testing.T) {
+		got := make(chan *tinyhttp.Request, 1)
+		s.goroutine(func() {
+			r, err := s.RecvTimeout(testTimeout)
+			if err != nil {
+				t.Errorf("RecvTimeout: %v", err)
+			}
+			got <- r
+		})
+		c := s.dial()
+		c.write("GET /late HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		r := <-got
+		if r == nil {
+			t.Fatalf("RecvTimeout(%v) returned no request", testTimeout)
+		}
+		if r.URL() != "/late" {
+			t.Errorf("URL() = %q, want /late", r.URL())
+		}
+		r.Respond(tinyhttp.Empty(204))
+		if resp := c.readResponse(); resp.Status != 204 {
+			t.Errorf("response:\n%v\nwant 204", resp)
+		}
+	})
+	t.Run("unblocked", func(t *testing.T) {
+		// An Unblock is not a timeout: RecvTimeout tells them apart (DESIGN.md).
+		s.Unblock()
+		within(t, testTimeout, "RecvTimeout after Unblock", func() {
+			if r, err := s.RecvTimeout(testTimeout); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
+				t.Errorf("RecvTimeout after Unblock = %v, %v; want nil, ErrUnblocked", r, err)
+			}
+		})
+	})
+}
+
+// TestAPI_RecvContext: RecvContext returns ctx.Err() when the context ends
+// first, and the request when one arrives before.
+func TestAPI_RecvContext(t *testing.T) {
+	s := newServer(t)
+	t.Run("canceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		within(t, testTimeout, "RecvContext(canceled)", func() {
+			if r, err := s.RecvContext(ctx); r != nil || !errors.Is(err, context.Canceled) {
+				t.Errorf("RecvContext(canceled) = %v, %v; want nil, context.Canceled", r, err)
+			}
+		})
+	})
+	t.Run("deadline", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		within(t, testTimeout, "RecvContext(50ms deadline)", func() {
+			if r, err := s.RecvContext(ctx); r != nil || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("RecvContext(expired) = %v, %v; want nil, context.DeadlineExceeded", r, err)
+			}
+		})
+	})
+	t.Run("canceled while waiting", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		s.goroutine(func() {
+			r, err := s.RecvContext(ctx)
+			if r != nil {
+				t.Errorf("RecvContext returned request %s", r.URL())
+			}
+			done <- err
+		})
+		time.Sleep(shortWait)
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("RecvContext = %v after cancel, want context.Canceled", err)
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("RecvContext did not return within %v of its cancellation", testTimeout)
+		}
+	})
+	t.Run("arrives", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+		defer cancel()
+		got := make(chan *tinyhttp.Request, 1)
+		s.goroutine(func() {
+			r, err := s.RecvContext(ctx)
+			if err != nil {
+				t.Errorf("RecvContext: %v", err)
+			}
+			got <- r
+		})
+		c := s.dial()
+		c.write("GET /ctx HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		r := <-got
+		if r == nil {
+			t.Fatalf("RecvContext returned no request")
+		}
+		if r.URL() != "/ctx" {
+			t.Errorf("URL() = %q, want /ctx", r.URL())
+		}
+		r.Respond(tinyhttp.Empty(204))
+		if resp := c.readResponse(); resp.Status != 204 {
+			t.Errorf("response:\n%v\nwant 204", resp)
+		}
+	})
+}
+
+// TestAPI_Incoming: ranging over Incoming yields the requests in arrival
+// order; breaking out leaves the rest queued for the next receiver; the
+// range ends when the server closes.
+func TestAPI_Incoming(t *testing.T) {
+	s := newServer(t)
+	c := s.dial()
+	c.write("GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+
+	var urls []string
+	within(t, testTimeout, "range over Incoming for 2 requests", func() {
+		for r := range s.Incoming() {
+			urls = append(urls, r.URL())
+			r.Respond(tinyhttp.FromString(r.URL()))
+			if len(urls) == 2 {
+				break
+			}
+		}
+	})
+	r := s.recv()
+	urls = append(urls, r.URL())
+	r.Respond(tinyhttp.FromString(r.URL()))
+	if got := strings.Join(urls, " "); got != "/1 /2 /3" {
+		t.Errorf("requests %s, want /1 /2 /3", got)
+	}
+	rs, err := parseResponses(c.readAll())
+	if err != nil || len(rs) != 3 {
+		t.Fatalf("parsed %d responses (%v), want 3", len(rs), err)
+	}
+	for i, resp := range rs {
+		if want := fmt.Sprintf("/%d", i+1); string(resp.Body) != want {
+			t.Errorf("response %d body %q, want %q", i+1, resp.Body, want)
+		}
+	}
+
+	ended := make(chan struct{})
+	s.goroutine(func() {
+		defer close(ended)
+		for r := range s.Incoming() {
+			t.Errorf("unexpected request %s", r.URL())
+		}
+	})
+	time.Sleep(shortWait) // let the range block in Recv (not required for correctness)
+	within(t, testTimeout, "Close", func() { s.Close() })
+	select {
+	case <-ended:
+	case <-time.After(testTimeout):
+		t.Fatalf("range over Incoming did not end within %v of Close", testTimeout)
+	}
+}
+
+// TestAPI_Unblock: each Unblock releases exactly one receiver with
+// ErrUnblocked, in FIFO order behind requests already queued.
+func TestAPI_Unblock(t *testing.T) {
+	t.Run("before Recv", func(t *testing.T) {
+		// An Unblock with nobody waiting releases the next receiver, and
+		// only that one.
+		s := newServer(t)
+		s.Unblock()
+		within(t, testTimeout, "Recv after Unblock", func() {
+			if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
+				t.Errorf("Recv after Unblock = %v, %v; want nil, ErrUnblocked", r, err)
+			}
+		})
+		if r, err := s.RecvTimeout(shortWait); r != nil || err != nil {
+			t.Errorf("second RecvTimeout after one Unblock = %v, %v; want nil, nil", r, err)
+		}
+		s.Unblock()
+		if r, err := s.TryRecv(); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
+			t.Errorf("TryRecv after Unblock = %v, %v; want nil, ErrUnblocked", r, err)
+		}
+		if r, err := s.TryRecv(); r != nil || err != nil {
+			t.Errorf("second TryRecv after one Unblock = %v, %v; want nil, nil", r, err)
+		}
+	})
+	t.Run("one of two waiting", func(t *testing.T) {
+		s := newServer(t)
+		type result struct {
+			r   *tinyhttp.Request
+			err error
+		}
+		results := make(chan result, 2)
+		for range 2 {
+			s.goroutine(func() {
+				r, err := s.RecvTimeout(testTimeout)
+				results <- result{r, err}
+			})
+		}
+		time.Sleep(shortWait) // let both block (the outcome is the same if they have not)
+		s.Unblock()
+		select {
+		case res := <-results:
+			if res.r != nil || !errors.Is(res.err, tinyhttp.ErrUnblocked) {
+				t.Errorf("first receiver to return got %v, %v; want nil, ErrUnblocked", res.r, res.err)
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("no receiver released within %v of Unblock", testTimeout)
+		}
+		select {
+		case res := <-results:
+			t.Fatalf("one Unblock released two receivers (second got %v, %v)", res.r, res.err)
+		case <-time.After(shortWait):
+		}
+		// The other receiver is still waiting: a request goes to it.
+		c := s.dial()
+		c.write("GET /other HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		select {
+		case res := <-results:
+			if res.r == nil || res.err != nil || res.r.URL() != "/other" {
+				t.Fatalf("second receiver got %v, %v; want the request /other", res.r, res.err)
+			}
+			res.r.Respond(tinyhttp.Empty(204))
+		case <-time.After(testTimeout):
+			t.Fatalf("the second receiver did not get the request within %v", testTimeout)
+		}
+		if resp := c.readResponse(); resp.Status != 204 {
+			t.Errorf("response:\n%v\nwant 204", resp)
+		}
+	})
+	t.Run("FIFO behind queued requests", func(t *testing.T) {
+		s := newServer(t)
+		c := s.dial()
+		c.write("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nGET /b HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		a := s.recv()      // /a is queued, so /b is on its way
+		time.Sleep(settle) // let the server queue /b
+		s.Unblock()
+		s.Unblock()
+		c.write("GET /c HTTP/1.1\r\nHost: localhost\r\n\r\n") // queued behind both tokens
+
+		b, err := s.RecvTimeout(testTimeout)
+		if err != nil || b == nil || b.URL() != "/b" {
+			t.Fatalf("first Recv after Unblock = %v, %v; want the request /b queued before it", b, err)
+		}
+		for i := range 2 {
+			if r, err := s.RecvTimeout(testTimeout); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
+				t.Fatalf("Recv %d after /b = %v, %v; want nil, ErrUnblocked", i+1, r, err)
+			}
+		}
+		cr := s.recv()
+		if cr.URL() != "/c" {
+			t.Errorf("Recv after the tokens = %s, want /c", cr.URL())
+		}
+		for _, r := range []*tinyhttp.Request{a, b, cr} {
+			r.Respond(tinyhttp.FromString(r.URL()))
+		}
+		for _, want := range []string{"/a", "/b", "/c"} {
+			if resp := c.readResponse(); string(resp.Body) != want {
+				t.Errorf("response body %q, want %q", resp.Body, want)
+			}
+		}
+	})
+}
+
+// waitFor polls cond until it holds or testTimeout passes; it reports
+// whether it held.
+func waitFor(cond func() bool) bool {
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+// TestAPI_NumConnections: NumConnections counts open client connections as
+// they open and close.
+func TestAPI_NumConnections(t *testing.T) {
+	s := newServer(t)
+	s.serve(1, helloWorld)
+	if n := s.NumConnections(); n != 0 {
+		t.Errorf("NumConnections() = %d before any client, want 0", n)
+	}
+	var cs []*client
+	for i := range 3 {
+		c := s.dial()
+		c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.readResponse() // the connection is accepted and served
+		cs = append(cs, c)
+		if !waitFor(func() bool { return s.NumConnections() == i+1 }) {
+			t.Fatalf("NumConnections() = %d with %d clients connected", s.NumConnections(), i+1)
+		}
+	}
+	cs[0].close()
+	if !waitFor(func() bool { return s.NumConnections() == 2 }) {
+		t.Errorf("NumConnections() = %d after one of 3 clients closed, want 2", s.NumConnections())
+	}
+	cs[1].write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	cs[1].readAll()
+	if !waitFor(func() bool { return s.NumConnections() == 1 }) {
+		t.Errorf("NumConnections() = %d after the server closed one of 2, want 1", s.NumConnections())
+	}
+	within(t, testTimeout, "Close", func() { s.Close() })
+	if n := s.NumConnections(); n != 0 {
+		t.Errorf("NumConnections() = %d after Close, want 0", n)
+	}
+}
+
+// TestAPI_Close: Close releases every receiver with ErrServerClosed, makes
+// every later receive fail the same way, closes live connections (idle,
+// or with a request queued or taken but unanswered), and stops accepting.
+func TestAPI_Close(t *testing.T) {
+	s := newServer(t)
+	addr := s.Addr().String()
+
+	idle := s.dial() // connected, sends nothing
+	// A keep-alive connection whose request was answered.
+	taken := s.dial()
+	taken.write("GET /taken HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	s.recv().Respond(tinyhttp.FromString("taken"))
+	if resp := taken.readResponse(); string(resp.Body) != "taken" {
+		t.Fatalf("response:\n%v\nwant taken", resp)
+	}
+	// A connection whose request is received but not answered before Close.
+	held := s.dial()
+	held.write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	heldReq := s.recv()
+	if !waitFor(func() bool { return s.NumConnections() == 3 }) {
+		t.Fatalf("NumConnections() = %d, want 3", s.NumConnections())
+	}
+
+	// Receivers blocked in each kind of receive.
+	const waiting = 3
+	errs := make(chan error, waiting)
+	receivers := []func() (*tinyhttp.Request, error){
+		s.Recv,
+		func() (*tinyhttp.Request, error) { return s.RecvTimeout(2 * testTimeout) },
+		func() (*tinyhttp.Request, error) { return s.RecvContext(t.Context()) },
+	}
+	for _, recv := range receivers {
+		s.goroutine(func() {
+			r, err := recv()
+			if r != nil {
+				t.Errorf("a receiver got request %s", r.URL())
+			}
+			errs <- err
+		})
+	}
+	time.Sleep(shortWait) // let them block (the outcome is the same if they have not)
+
+	within(t, testTimeout, "Close", func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+
+	for i := range waiting {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, tinyhttp.ErrServerClosed) {
+				t.Errorf("blocked receiver %d got %v, want ErrServerClosed", i+1, err)
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("blocked receiver %d not released within %v of Close", i+1, testTimeout)
+		}
+	}
+	if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+		t.Errorf("Recv after Close = %v, %v; want nil, ErrServerClosed", r, err)
+	}
+	if r, err := s.TryRecv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+		t.Errorf("TryRecv after Close = %v, %v; want nil, ErrServerClosed", r, err)
+	}
+	if r, err := s.RecvTimeout(testTimeout); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+		t.Errorf("RecvTimeout after Close = %v, %v; want nil, ErrServerClosed", r, err)
+	}
+	if r, err := s.RecvContext(t.Context()); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+		t.Errorf("RecvContext after Close = %v, %v; want nil, ErrServerClosed", r, err)
+	}
+	s.Unblock() // harmless after Close
+	if r, err := s.TryRecv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+		t.Errorf("TryRecv after Close and Unblock = %v, %v; want nil, ErrServerClosed", r, err)
+	}
+
+	// Live connections are closed: the idle one, and the ones whose request
+	// was answered or is still unanswered.
+	idle.expectEOF()
+	taken.expectEOF()
+	held.expectEOF()
+	if err := heldReq.Respond(tinyhttp.FromString("too late")); err == nil {
+		t.Errorf("Respond after Close = nil, want an error")
+	}
+	if n := s.NumConnections(); n != 0 {
+		t.Errorf("NumConnections() = %d after Close, want 0", n)
+	}
+
+	// The listener is closed: a new connection is refused, or closed
+	// without a response.
+	if conn, err := net.DialTimeout("tcp", addr, testTimeout); err == nil {
+		conn.SetReadDeadline(time.Now().Add(testTimeout))
+		io.WriteString(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		b, _ := io.ReadAll(conn)
+		conn.Close()
+		if len(b) > 0 {
+			t.Errorf("a connection after Close got %q", truncate(string(b)))
+		}
+	}
+}
+
+// TestAPI_CloseDropsQueued: requests queued but never received when Close
+// is called are dropped with their connections; Recv then reports
+// ErrServerClosed rather than handing them out.
+func TestAPI_CloseDropsQueued(t *testing.T) {
+	s := newServer(t)
+	c := s.dial()
+	c.write("GET /queued HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	time.Sleep(settle) // let the server queue it
+	within(t, testTimeout, "Close", func() { s.Close() })
+	if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+		t.Errorf("Recv after Close = %v, %v; want nil, ErrServerClosed", r, err)
+	}
+	c.expectEOF()
+}
+
+// TestAPI_ConcurrentReceivers: many goroutines pull and answer requests
+// from many connections at once; every client gets its own answers, in
+// order. This is the concurrency contract (DESIGN.md), checked under -race.
+func TestAPI_ConcurrentReceivers(t *testing.T) {
+	const (
+		workers  = 8
+		clients  = 8
+		requests = 10 // per client, pipelined
+	)
+	s := newServer(t)
+	s.serve(workers, func(r *tinyhttp.Request) {
+		body, _ := io.ReadAll(r.Body())
+		// Answer from yet another goroutine half of the time.
+		if len(body)%2 == 0 {
+			r.Respond(tinyhttp.FromString(r.URL() + " " + string(body)))
+			return
+		}
+		s.goroutine(func() { r.Respond(tinyhttp.FromString(r.URL() + " " + string(body))) })
+	})
+
+	var wg sync.WaitGroup
+	for i := range clients {
+		c := s.dial()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b strings.Builder
+			for j := range requests {
+				body := strings.Repeat("x", j)
+				conn := ""
+				if j == requests-1 {
+					conn = "Connection: close\r\n"
+				}
+				fmt.Fprintf(&b, "POST /%d/%d HTTP/1.1\r\nHost: localhost\r\n%sContent-Length: %d\r\n\r\n%s", i, j, conn, len(body), body)
+			}
+			c.conn.SetWriteDeadline(time.Now().Add(testTimeout))
+			if _, err := io.WriteString(c.conn, b.String()); err != nil {
+				t.Errorf("client %d: write: %v", i, err)
+				return
+			}
+			data, err := c.readAllErr()
+			if err != nil {
+				t.Errorf("client %d: read: %v", i, err)
+				return
+			}
+			rs, err := parseResponses(data)
+			if err != nil || len(rs) != requests {
+				t.Errorf("client %d: parsed %d responses (%v), want %d", i, len(rs), err, requests)
+				return
+			}
+			for j, resp := range rs {
+				if want := fmt.Sprintf("/%d/%d %s", i, j, strings.Repeat("x", j)); string(resp.Body) != want {
+					t.Errorf("client %d: response %d body %q, want %q", i, j, resp.Body, want)
+				}
+			}
+		}()
+	}
+	if !waitGroupTimeout(&wg, 2*testTimeout) {
+		t.Fatalf("clients did not finish within %v", 2*testTimeout)
+	}
+}
+
+// TestAPI_CloseInterruptsBlockedIO: Close closes connections that are in
+// the middle of an exchange, so that an application goroutine blocked
+// reading a request body the client never finishes, or writing a response
+// to a client that reads nothing, returns with an error.
+func TestAPI_CloseInterruptsBlockedIO(t *testing.T) {
+	t.Run("body read", func(t *testing.T) {
+		s := newServer(t)
+		c := s.dial()
+		c.write("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\npartial")
+		r := s.recv()
+		readErr := make(chan error, 1)
+		s.goroutine(func() {
+			_, err := io.ReadAll(r.Body())
+			readErr <- err
+		})
+		time.Sleep(shortWait) // let the read block (the outcome is the same if it has not)
+		within(t, testTimeout, "Close", func() { s.Close() })
+		select {
+		case err := <-readErr:
+			if err == nil {
+				t.Errorf("reading an unfinished body returned no error after Close")
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("body read still blocked %v after Close", testTimeout)
+		}
+		c.expectEOF()
+	})
+	t.Run("response write", func(t *testing.T) {
+		s := newServer(t)
+		c := s.dial() // never reads
+		c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		r := s.recv()
+		reader := newBigResponseReader()
+		respErr := make(chan error, 1)
+		s.goroutine(func() { respErr <- r.Respond(identityServed(reader)) })
+		if !waitFor(func() bool { return reader.position.Load() > 0 }) {
+			t.Fatalf("the response body was never read")
+		}
+		within(t, testTimeout, "Close", func() { s.Close() })
+		select {
+		case err := <-respErr:
+			if err == nil {
+				t.Errorf("Respond of a 400 MiB body returned nil after Close")
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("Respond still blocked %v after Close", testTimeout)
+		}
+	})
+}
