@@ -51,6 +51,8 @@ type conn struct {
 	remote net.Addr
 	secure bool
 	hb     headBuffer
+	in     prefixReader   // what br reads from
+	out    deadlineWriter // what bw writes to
 
 	mu        sync.Mutex
 	slots     []slot // ring indexed by id % len(slots); grows up to the read-ahead limit
@@ -59,8 +61,9 @@ type conn struct {
 	writing   bool   // one goroutine writes; the others queue their responses
 	closing   bool   // a response said close: nothing more is written or read
 	broken    bool   // the connection is unusable (closed, or a write failed)
-	awaiting  bool   // the read loop waits for the first byte of a request
+	awaiting  uint8  // the read loop waits for a request's first byte: awaitBuffered or awaitUnbuffered
 	draining  bool   // Shutdown: finish what is read, read nothing more
+	readStop  bool   // read nothing more; close once the responses are out
 	waiting   bool   // the read loop waits for request waitingID to be settled
 	waitingID uint64
 	resolved  resolution
@@ -96,8 +99,9 @@ func (c *conn) serve() {
 		c.breakConn()
 		return
 	}
-	c.br = bufio.NewReaderSize(c.rwc, readBufferSize)
-	c.bw = bufio.NewWriterSize(deadlineWriter{c.rwc, c.srv.cfg.writeTimeout}, writeBufferSize)
+	c.in = prefixReader{conn: c.rwc}
+	c.out = deadlineWriter{conn: c.rwc, timeout: c.srv.cfg.writeTimeout}
+	c.acquireReader()
 	for c.waitReadAhead() {
 		if !c.readRequest() {
 			return
@@ -142,7 +146,7 @@ func (c *conn) waitReadAhead() bool {
 }
 
 // stopped reports whether nothing more will be read. Called with mu held.
-func (c *conn) stopped() bool { return c.closing || c.broken || c.draining }
+func (c *conn) stopped() bool { return c.closing || c.broken || c.draining || c.readStop }
 
 // readRequest reads, parses and queues one request; false means stop.
 func (c *conn) readRequest() bool {
@@ -166,25 +170,40 @@ func (c *conn) readRequest() bool {
 	return c.dispatch(r)
 }
 
-// awaitFirstByte waits for the first byte of the next request, under the
-// idle timeout when no response is outstanding, then starts the header
-// timeout. false means stop.
+// How the read loop waits for the next request (conn.awaiting).
+const (
+	awaitNone       = iota
+	awaitBuffered   // with its read buffer, for up to idleGrace
+	awaitUnbuffered // with its read buffer back in the pool
+)
+
+// idleGrace is how long a connection waiting for its next request keeps its
+// read buffer. A busy keep-alive client sends its next request well within
+// it; a connection idle for longer gives the buffer back, so that thousands
+// of idle connections hold no buffers.
+const idleGrace = 250 * time.Millisecond
+
+// awaitFirstByte waits for the first byte of the next request, then starts
+// the header timeout. The wait is bounded by the idle timeout once no
+// response is outstanding. false means stop.
 func (c *conn) awaitFirstByte() bool {
-	c.mu.Lock()
-	if c.stopped() {
-		c.mu.Unlock()
+	if c.br.Buffered() > 0 { // pipelined: the next request is here already
+		c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+		return !c.isStopped()
+	}
+	if !c.startAwait(awaitBuffered) {
 		return false
 	}
-	c.awaiting = true
-	if c.issued == c.next {
-		c.setReadTimeout(c.srv.cfg.idleTimeout)
-	} else {
-		c.clearDeadline() // the idle timeout starts once the responses are out
-	}
-	c.mu.Unlock()
 	_, err := c.br.Peek(1)
+	if isTimeout(err) && !c.isStopped() && c.startAwait(awaitUnbuffered) {
+		c.releaseReader()
+		var n int
+		n, err = c.rwc.Read(c.in.prefix[:])
+		c.acquireReader()
+		c.in.pending = n == 1
+	}
 	c.mu.Lock()
-	c.awaiting = false
+	c.awaiting = awaitNone
 	stop := c.stopped()
 	c.mu.Unlock()
 	if err != nil || stop {
@@ -192,6 +211,97 @@ func (c *conn) awaitFirstByte() bool {
 	}
 	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
 	return true
+}
+
+// startAwait enters a waiting phase and sets its read deadline: idleGrace
+// for the buffered phase, the idle timeout (less the grace already spent)
+// for the unbuffered one when no response is outstanding. false means stop.
+func (c *conn) startAwait(phase uint8) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped() {
+		return false
+	}
+	c.awaiting = phase
+	idle := c.srv.cfg.idleTimeout
+	quiet := c.issued == c.next // no response outstanding: the idle timeout runs
+	switch {
+	case phase == awaitBuffered && quiet && idle > 0:
+		c.setReadTimeout(min(idleGrace, idle))
+	case phase == awaitBuffered:
+		c.setReadTimeout(idleGrace)
+	case quiet && idle > 0:
+		c.setReadTimeout(max(idle-idleGrace, time.Millisecond))
+	default:
+		c.clearDeadline() // the idle timeout starts once the responses are out (afterWrite)
+	}
+	return true
+}
+
+// isStopped is stopped with the lock taken.
+func (c *conn) isStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped()
+}
+
+// isTimeout reports whether err is a deadline expiry.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Buffer pools: connections hold their buffers only while they read a
+// request or write responses.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+)
+
+// acquireReader gives the connection a read buffer.
+func (c *conn) acquireReader() {
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(&c.in)
+}
+
+// releaseReader returns the (empty) read buffer to the pool.
+func (c *conn) releaseReader() {
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.br = nil
+}
+
+// takeTurn makes this goroutine the writer and gives it the write buffer.
+// Called with mu held.
+func (c *conn) takeTurn() {
+	c.writing = true
+	c.bw = writerPool.Get().(*bufio.Writer)
+	c.bw.Reset(&c.out)
+}
+
+// endTurn ends the writer's turn; its write buffer, flushed, goes back to
+// the pool. Called with mu held.
+func (c *conn) endTurn() {
+	c.writing = false
+	c.bw.Reset(nil)
+	writerPool.Put(c.bw)
+	c.bw = nil
+}
+
+// prefixReader reads from the connection, first returning the byte that
+// an unbuffered wait read.
+type prefixReader struct {
+	conn    net.Conn
+	prefix  [1]byte
+	pending bool
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if p.pending && len(b) > 0 {
+		b[0], p.pending = p.prefix[0], false
+		return 1, nil
+	}
+	return p.conn.Read(b)
 }
 
 // setReadTimeout sets the read deadline d from now (none when d <= 0).
@@ -425,7 +535,7 @@ func (c *conn) submit(id uint64, resp *Response) error {
 		c.mu.Unlock()
 		return nil
 	}
-	c.writing = true
+	c.takeTurn()
 	return c.writeReady(id)
 }
 
@@ -440,7 +550,8 @@ func (c *conn) writeReady(mine uint64) (mineErr error) {
 				break
 			}
 			resp, x, id := s.resp, s.x, s.id
-			x.mustClose = x.mustClose || c.draining
+			// Shutdown: the last request read gets Connection: close.
+			x.mustClose = x.mustClose || (c.draining && id == c.issued-1)
 			s.resp, s.state = nil, slotFree
 			c.mu.Unlock()
 			closeAfter, err := writeResponse(c.bw, resp, &x, &c.srv.cfg.server)
@@ -483,7 +594,7 @@ func (c *conn) passTurn() {
 		c.afterWrite()
 		return // writing stays set: the waiter owns the turn now
 	}
-	c.writing = false
+	c.endTurn()
 	c.afterWrite()
 }
 
@@ -493,7 +604,7 @@ func (c *conn) passTurn() {
 func (c *conn) afterWrite() {
 	if c.closing || c.broken {
 		c.rwc.SetReadDeadline(aLongTimeAgo) // interrupt a read of a request that will not be answered
-	} else if c.awaiting && c.issued == c.next {
+	} else if c.awaiting == awaitUnbuffered && c.issued == c.next {
 		c.setReadTimeout(c.srv.cfg.idleTimeout)
 	}
 	c.signal()
@@ -543,7 +654,7 @@ func (c *conn) awaitTurn(id uint64, claim bool) error {
 			return ErrConnectionClosed
 		}
 		if c.next == id && !c.writing {
-			c.writing = true
+			c.takeTurn()
 			return nil
 		}
 		turn := make(chan struct{})
@@ -595,6 +706,10 @@ func (c *conn) sendContinue(id uint64) error {
 func (c *conn) intoWriter(r *Request) (io.WriteCloser, error) {
 	c.settleBody(r)
 	c.resolve(r.id, stopReading)
+	c.mu.Lock()
+	c.readStop = true // raw output has no framing the server can trust
+	c.interruptAwait()
+	c.mu.Unlock()
 	if err := c.awaitTurn(r.id, true); err != nil {
 		return nil, err
 	}
@@ -626,7 +741,7 @@ func (w *rawWriter) Close() error {
 	var err error
 	w.once.Do(func() {
 		w.closed = true
-		err = w.c.releaseTurn(w.id, true, true)
+		err = w.c.releaseTurn(w.id, true, false) // readStop closes once the queue is out
 	})
 	return err
 }
@@ -657,11 +772,11 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 		s.state = slotFree
 	}
 	c.next++
-	c.writing = false
+	c.endTurn()
 	c.mu.Unlock()
 	c.resolve(r.id, handedOver)
 	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
-	return c.srv.trackUpgraded(&upgradedConn{Conn: c.rwc, br: c.br}), nil
+	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, br: c.br}), nil
 }
 
 // appendUpgradeHead appends resp's head for a protocol switch: no body and
@@ -941,9 +1056,15 @@ func (c *conn) trailers(r *Request) []Header {
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.draining = true
-	if c.awaiting {
-		c.rwc.SetReadDeadline(aLongTimeAgo)
-	}
+	c.interruptAwait()
 	c.mu.Unlock()
 	c.signal()
+}
+
+// interruptAwait wakes a read loop that waits for a request that will not
+// be read. Called with mu held.
+func (c *conn) interruptAwait() {
+	if c.awaiting != awaitNone {
+		c.rwc.SetReadDeadline(aLongTimeAgo)
+	}
 }

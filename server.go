@@ -73,6 +73,14 @@ type ServerConfig struct {
 	// ErrorLog receives the server's own errors (accept failures, panics);
 	// nil: the log package's standard logger.
 	ErrorLog *log.Logger
+
+	// Compression compresses eligible responses (gzip or deflate, as the
+	// client accepts) by media type and size; see CompressionConfig. nil:
+	// off, only responses that call WithCompression are compressed.
+	Compression *CompressionConfig
+	// MaxDecodedBodyBytes bounds the body Request.DecodedBody decompresses
+	// (ErrBodyTooLarge, 413, above it); 0: 16 MiB, negative: unlimited.
+	MaxDecodedBodyBytes int64
 }
 
 // config is a ServerConfig with every default applied.
@@ -91,6 +99,8 @@ type config struct {
 	workerIdleTimeout time.Duration
 	server            responsePolicy
 	errorLog          *log.Logger
+
+	maxDecodedBodyBytes int64 // Request.DecodedBody's bound; 0: unlimited
 }
 
 // orDefault returns d for the zero value, 0 (none) for a negative one.
@@ -128,9 +138,10 @@ func (sc *ServerConfig) resolve() (*config, error) {
 		maxConnections:    max(sc.MaxConnections, 0),
 		maxPipelined:      intOr(sc.MaxPipelined, DefaultMaxPipelined),
 		workerIdleTimeout: orDefault(sc.WorkerIdleTimeout, DefaultWorkerIdleTimeout),
-		server:            responsePolicy{server: sc.ServerName},
+		server:            responsePolicy{server: sc.ServerName, compress: sc.Compression.policy()},
 		errorLog:          sc.ErrorLog,
 	}
+	c.maxDecodedBodyBytes = decodedLimit(sc.MaxDecodedBodyBytes)
 	c.chunkLimits = chunkLimits{
 		maxLine:     intOr(sc.MaxChunkLineBytes, DefaultMaxChunkLineBytes),
 		maxTrailers: c.headLimits.maxHeader,
@@ -352,14 +363,19 @@ func (s *Server) startConn(rwc net.Conn) {
 	s.connCount.Add(1)
 	s.tasks.Add(1)
 	s.mu.Unlock()
-	err := s.pool.submit(c.serve, func(v any) {
+	err := s.pool.submit(func() {
+		c.serve()
+		s.tasks.Done()
+	}, func(v any) {
 		s.cfg.errorLog.Printf("tinyhttp: panic serving %v: %v", c.remote, v)
 		c.breakConn()
 		c.finish()
+		s.tasks.Done()
 	})
 	if err != nil {
 		c.breakConn()
 		c.finish()
+		s.tasks.Done()
 	}
 }
 
@@ -377,19 +393,22 @@ func (s *Server) forget(c *conn) {
 	if _, ok := s.conns[c]; ok {
 		delete(s.conns, c)
 		s.connCount.Add(-1)
-		s.tasks.Done()
 	}
 	s.mu.Unlock()
 }
 
 // trackUpgraded registers a connection handed over by Upgrade, so that
 // Close closes it and NumConnections counts it until the application closes it.
-func (s *Server) trackUpgraded(u *upgradedConn) *upgradedConn {
+func (s *Server) trackUpgraded(c *conn, u *upgradedConn) *upgradedConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed.Load() {
 		u.Conn.Close()
 		return u
+	}
+	if _, ok := s.conns[c]; ok { // the HTTP connection becomes the upgraded one
+		delete(s.conns, c)
+		s.connCount.Add(-1)
 	}
 	s.upgraded[u] = struct{}{}
 	s.connCount.Add(1)
