@@ -39,7 +39,7 @@ type Request struct {
 	remote  net.Addr
 	secure  bool
 	hdrs    [inlineHeaders]Header
-	bodyLen int64      // -1 unknown
+	bodyLen int64       // -1 unknown
 	eager   eagerBody   // body storage when read before queueing
 	stream  *streamBody // the body when streamed from the connection
 
