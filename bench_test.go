@@ -79,7 +79,7 @@ func BenchmarkParseHead(b *testing.B) {
 				br.Reset(src)
 				var r Request
 				r.head.headers = r.hdrs[:0]
-				if err := readHead(br, &hb, lim); err != nil {
+				if err := readHead(br, &hb, lim, noBlocker{}); err != nil {
 					b.Fatal(err)
 				}
 				if err := parseHead(&r.head, string(hb.buf), hb.lines, lim); err != nil {

@@ -80,7 +80,7 @@ func (cr *chunkedReader) nextChunk() error {
 			return err
 		}
 	}
-	line, _, err := readLine(cr.br, nil, cr.lim.maxLine)
+	line, _, err := readLine(cr.br, nil, cr.lim.maxLine, noBlocker{})
 	if err != nil {
 		return chunkReadError(err, "chunk-size line")
 	}
@@ -117,7 +117,7 @@ func (cr *chunkedReader) readCRLF() error {
 func (cr *chunkedReader) readTrailers() error {
 	total := 0
 	for {
-		line, n, err := readLine(cr.br, nil, cr.lim.maxTrailers-total)
+		line, n, err := readLine(cr.br, nil, cr.lim.maxTrailers-total, noBlocker{})
 		total += n
 		if err != nil {
 			return chunkReadError(err, "trailer section")

@@ -385,16 +385,16 @@ type headBuffer struct {
 // a limit's worth of bytes is held. It returns io.EOF when the connection ends
 // cleanly before a request starts and io.ErrUnexpectedEOF when it ends inside
 // a head.
-func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits) error {
+func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits, bl blocker) error {
 	hb.buf, hb.lines = hb.buf[:0], hb.lines[:0]
 	total := 0 // bytes read for this head, line endings and leading empty lines included
 	for {
 		if len(hb.lines) == 0 {
-			if err := checkRequestStart(br); err != nil {
+			if err := checkRequestStart(br, bl); err != nil {
 				return headReadError(err, total, true, lim)
 			}
 		}
-		line, n, err := readLine(br, hb.buf, lineLimit(hb, lim, total))
+		line, n, err := readLine(br, hb.buf, lineLimit(hb, lim, total), bl)
 		total += n
 		if err != nil {
 			return headReadError(err, total, len(hb.lines) == 0, lim)
@@ -425,7 +425,10 @@ func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits) error {
 // checkRequestStart refuses at once a request whose first byte cannot start
 // a method or an empty line (C17: a TLS ClientHello on the plain port), so
 // that garbage without a line end gets its 400 without a timeout.
-func checkRequestStart(br *bufio.Reader) error {
+func checkRequestStart(br *bufio.Reader, bl blocker) error {
+	if br.Buffered() == 0 {
+		bl.beforeBlock()
+	}
 	b, err := br.Peek(1)
 	if err != nil {
 		return err
@@ -455,6 +458,16 @@ func lineLimit(hb *headBuffer, lim headLimits, total int) int {
 // errLineTooLong is readLine's signal that a line passed its limit.
 var errLineTooLong = errors.New("line too long")
 
+// blocker is told before a read that may wait for the network, so that the
+// caller arms its timeout only when a read can block: a head that is all
+// buffered costs no timer.
+type blocker interface{ beforeBlock() }
+
+// noBlocker is a blocker with nothing to arm.
+type noBlocker struct{}
+
+func (noBlocker) beforeBlock() {}
+
 // errBareCR is readLine's signal that a CR was followed by something other
 // than LF (H12: a lone CR is no line terminator).
 var errBareCR = errors.New("bare CR")
@@ -464,7 +477,7 @@ var errBareCR = errors.New("bare CR")
 // line whose content passes max gives errLineTooLong, and a CR followed by
 // anything but LF gives errBareCR, as soon as the bytes arrive, without
 // waiting for a line end that may never come.
-func readLine(br *bufio.Reader, dst []byte, max int) (line []byte, n int, err error) {
+func readLine(br *bufio.Reader, dst []byte, max int, bl blocker) (line []byte, n int, err error) {
 	for {
 		buf, _ := br.Peek(br.Buffered())
 		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
@@ -488,6 +501,7 @@ func readLine(br *bufio.Reader, dst []byte, max int) (line []byte, n int, err er
 			n += len(buf)
 			continue
 		}
+		bl.beforeBlock()
 		if _, err := br.Peek(len(buf) + 1); err != nil {
 			return dst, n + len(buf), err
 		}

@@ -52,6 +52,10 @@ type conn struct {
 	secure bool
 	hb     headBuffer
 	in     prefixReader   // what br reads from
+	// The header timeout runs from a request's first byte (headStart); it
+	// is armed on the socket only when a read must wait (headArmed).
+	headStart time.Time
+	headArmed bool
 	out    deadlineWriter // what bw writes to
 
 	mu        sync.Mutex
@@ -155,7 +159,7 @@ func (c *conn) readRequest() bool {
 	}
 	r := &Request{answer: c, remote: c.remote, secure: c.secure}
 	r.head.headers = r.hdrs[:0]
-	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits)
+	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits, c)
 	if err == nil {
 		err = parseHead(&r.head, string(c.hb.buf), c.hb.lines, c.srv.cfg.headLimits)
 	}
@@ -166,7 +170,6 @@ func (c *conn) readRequest() bool {
 		c.rejectRequest(err, r.head.version)
 		return false
 	}
-	c.clearDeadline()
 	return c.dispatch(r)
 }
 
@@ -188,7 +191,7 @@ const idleGrace = 250 * time.Millisecond
 // response is outstanding. false means stop.
 func (c *conn) awaitFirstByte() bool {
 	if c.br.Buffered() > 0 { // pipelined: the next request is here already
-		c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+		c.startHead()
 		return !c.isStopped()
 	}
 	if !c.startAwait(awaitBuffered) {
@@ -209,8 +212,28 @@ func (c *conn) awaitFirstByte() bool {
 	if err != nil || stop {
 		return false
 	}
-	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+	c.startHead()
 	return true
+}
+
+// startHead starts the header timeout at a request's first byte; the
+// deadline is armed only if a read must wait (beforeBlock).
+func (c *conn) startHead() {
+	c.headStart, c.headArmed = time.Now(), false
+}
+
+// beforeBlock arms the header timeout before a read of the head (or of a
+// small body) that may wait for the network.
+func (c *conn) beforeBlock() {
+	if c.headArmed {
+		return
+	}
+	c.headArmed = true
+	if d := c.srv.cfg.readHeaderTimeout; d > 0 {
+		c.rwc.SetReadDeadline(c.headStart.Add(d))
+	} else {
+		c.clearDeadline()
+	}
 }
 
 // startAwait enters a waiting phase and sets its read deadline: idleGrace
@@ -336,6 +359,9 @@ func (c *conn) prepareBody(r *Request) error {
 		r.bodyLen = max(h.contentLength, 0)
 	case !h.chunked && h.contentLength <= eagerBodyLimit && !h.expectContinue:
 		b := make([]byte, h.contentLength)
+		if int64(c.br.Buffered()) < h.contentLength {
+			c.beforeBlock()
+		}
 		if _, err := io.ReadFull(c.br, b); err != nil {
 			return err
 		}

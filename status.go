@@ -98,11 +98,20 @@ var reasonPhrases = map[StatusCode]string{
 // DefaultReasonPhrase returns the standard reason phrase of the code, such as
 // "Not Found" for 404, or "Unknown" for a code that has none.
 func (c StatusCode) DefaultReasonPhrase() string {
-	if p, ok := reasonPhrases[c]; ok {
-		return p
+	if c >= 0 && int(c) < len(reasonTable) && reasonTable[c] != "" {
+		return reasonTable[c]
 	}
 	return "Unknown"
 }
+
+// reasonTable indexes reasonPhrases by code: every response looks its
+// phrase up, and an array is faster than a map.
+var reasonTable = func() (t [600]string) {
+	for c, p := range reasonPhrases {
+		t[c] = p
+	}
+	return t
+}()
 
 // String returns the code and its reason phrase, e.g. "404 Not Found".
 func (c StatusCode) String() string {
