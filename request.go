@@ -109,6 +109,9 @@ func (r *Request) Respond(resp *Response) error {
 		resp.closeBody()
 		return ErrAlreadyAnswered
 	}
+	if resp.file != nil {
+		resp = applyFileConditions(r, resp)
+	}
 	return r.answer.respond(r, resp)
 }
 
