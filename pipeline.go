@@ -270,8 +270,8 @@ func (c *conn) isStopped() bool {
 
 // isTimeout reports whether err is a deadline expiry.
 func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	ne, ok := err.(net.Error) // the connection's own errors are not wrapped
+	return ok && ne.Timeout()
 }
 
 // Buffer pools: connections hold their buffers only while they read a

@@ -48,6 +48,7 @@ type Response struct {
 	length    int64 // -1: unknown
 	threshold int64
 	close     bool // the application asked for Connection: close
+	compress  bool // WithCompression: encode the body if the client accepts a coding
 
 	file    *os.File  // set by FromFile: the body is this file
 	modTime time.Time // of file
