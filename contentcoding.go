@@ -3,9 +3,10 @@ package tinyhttp
 // Content codings (RFC 9110 §8.4): gzip and deflate for responses, chosen
 // from the request's Accept-Encoding (§12.5.3), and decoding of request
 // bodies sent with a Content-Encoding. The compressors are those of
-// github.com/klauspost/compress: at its default level it compresses text
-// about four times faster than compress/gzip at a ratio a few percent lower
-// (see contentcoding_bench_test.go).
+// github.com/klauspost/compress: on 64 KiB of HTML or JSON, its default
+// level compresses seven times faster than compress/gzip's, for output 9%
+// larger, and as fast as compress/gzip's level 1, for output 15% smaller
+// (BenchmarkCompressor in contentcoding_bench_test.go).
 
 import (
 	"errors"
@@ -24,8 +25,9 @@ import (
 // Defaults of CompressionConfig and of ServerConfig.MaxDecodedBodyBytes.
 const (
 	// DefaultCompressionLevel is the level responses are compressed at: 5,
-	// the default of the compressor (klauspost/compress), which gives about
-	// the ratio of compress/gzip's level 6 at a quarter of its CPU time.
+	// the default of the compressor (klauspost/compress), whose output is
+	// within 10% of compress/gzip's level 6 for an eighth of its CPU time.
+	// Level 6 takes about 15% more time for 3–4% less output.
 	DefaultCompressionLevel = 5
 	// DefaultCompressionMinSize is the body length below which a response is
 	// not compressed by the server-wide policy: 1 KiB. Below it the gzip
@@ -44,10 +46,6 @@ const (
 // (StatusForError does), preferably with "Accept-Encoding: gzip, deflate" to
 // say what it accepts (RFC 9110 §12.5.3, §15.5.16).
 var ErrUnsupportedContentEncoding = errors.New("tinyhttp: unsupported content encoding")
-
-// statusUnsupportedMediaType is 415 (RFC 9110 §15.5.16), the answer to a
-// body in a content coding the server does not know.
-const statusUnsupportedMediaType StatusCode = 415
 
 // CompressionConfig is the server-wide compression policy
 // (ServerConfig.Compression). A response is compressed when the client
@@ -784,7 +782,7 @@ func StatusForError(err error) StatusCode {
 	case errors.Is(err, ErrBodyTooLarge):
 		return StatusRequestEntityTooLarge
 	case errors.Is(err, ErrUnsupportedContentEncoding):
-		return statusUnsupportedMediaType
+		return StatusUnsupportedMediaType
 	case errors.Is(err, ErrMalformedRequest), errors.Is(err, io.ErrUnexpectedEOF):
 		return StatusBadRequest
 	case errors.Is(err, ErrRequestLineTooLong):

@@ -268,10 +268,7 @@ func (cw chunkedWriter) Write(p []byte) (int, error) {
 }
 
 func (cw chunkedWriter) writeChunk(p []byte) error {
-	var sizeLine [20]byte
-	b := appendHex(sizeLine[:0], uint64(len(p)))
-	b = append(b, '\r', '\n')
-	cw.w.Write(b)
+	cw.w.Write(appendChunkSize(cw.w.AvailableBuffer(), len(p)))
 	cw.w.Write(p)
 	_, err := cw.w.WriteString("\r\n")
 	return err
@@ -302,6 +299,11 @@ func copyChunked(cw chunkedWriter, r io.Reader, buf []byte) (int64, error) {
 			return total, err
 		}
 	}
+}
+
+// appendChunkSize appends a chunk-size line for n bytes of data.
+func appendChunkSize(b []byte, n int) []byte {
+	return append(appendHex(b, uint64(n)), '\r', '\n')
 }
 
 func appendHex(b []byte, v uint64) []byte {

@@ -6,7 +6,7 @@ require golang.org/x/net v0.62.0
 
 require (
 	github.com/klauspost/compress v1.20.0
-	github.com/panjf2000/ants/v2 v2.12.1 // indirect
+	github.com/panjf2000/ants/v2 v2.12.1
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )

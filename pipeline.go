@@ -51,12 +51,12 @@ type conn struct {
 	remote net.Addr
 	secure bool
 	hb     headBuffer
-	in     prefixReader   // what br reads from
+	in     prefixReader // what br reads from
 	// The header timeout runs from a request's first byte (headStart); it
 	// is armed on the socket only when a read must wait (headArmed).
 	headStart time.Time
 	headArmed bool
-	out    deadlineWriter // what bw writes to
+	out       deadlineWriter // what bw writes to
 
 	mu        sync.Mutex
 	slots     []slot // ring indexed by id % len(slots); grows up to the read-ahead limit

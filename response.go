@@ -349,8 +349,7 @@ func writeExact(w *bufio.Writer, f framing, length int64, write func(n int64), s
 	if f == frameChunked {
 		cw := chunkedWriter{w}
 		if n > 0 {
-			var sizeLine [20]byte
-			w.Write(append(appendHex(sizeLine[:0], uint64(n)), '\r', '\n'))
+			w.Write(appendChunkSize(w.AvailableBuffer(), int(n)))
 			write(n)
 			w.WriteString("\r\n")
 		}

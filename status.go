@@ -19,6 +19,7 @@ const (
 	StatusPreconditionFailed           StatusCode = 412
 	StatusRequestEntityTooLarge        StatusCode = 413
 	StatusRequestURITooLong            StatusCode = 414
+	StatusUnsupportedMediaType         StatusCode = 415
 	StatusRequestedRangeNotSatisfiable StatusCode = 416
 	StatusExpectationFailed            StatusCode = 417
 	StatusRequestHeaderFieldsTooLarge  StatusCode = 431
