@@ -85,6 +85,24 @@ func headerValue(hs []Header, name string) (string, bool) {
 	return "", false
 }
 
+// joinedValue returns the values of every line of the named field joined
+// with ", " (RFC 9110 §5.3), allocating only when there are several lines.
+func joinedValue(hs []Header, name string) string {
+	v, n := "", 0
+	for i := range hs {
+		if !hs[i].Field.Equal(name) {
+			continue
+		}
+		if n == 0 {
+			v = hs[i].Value
+		} else {
+			v += ", " + hs[i].Value
+		}
+		n++
+	}
+	return v
+}
+
 // valueHasToken reports whether the comma-separated list v contains token,
 // ignoring case and optional whitespace; parameters after ';' are ignored.
 func valueHasToken(v, token string) bool {

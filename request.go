@@ -169,7 +169,7 @@ func (r *Request) exchange() exchange {
 		keepAlive: r.head.keepAlive,
 		teChunked: -1,
 	}
-	x.acceptEnc, _ = r.Header("Accept-Encoding")
+	x.acceptEnc = joinedValue(r.head.headers, "Accept-Encoding")
 	if chunked, err := transferPreference(r.head.headers); err == nil {
 		x.teChunked = 0
 		if chunked {
