@@ -43,7 +43,9 @@ type Request struct {
 	eager   eagerBody   // body storage when read before queueing
 	stream  *streamBody // the body when streamed from the connection
 
-	answered atomic.Bool // Respond, IntoWriter or Upgrade was called
+	answered  atomic.Bool     // Respond, IntoWriter or Upgrade was called
+	dropWatch runtime.Cleanup // answers 500 if the request is dropped; stopped once answered
+	drop      dropper         // who dropWatch tells
 }
 
 // answerer takes the answer to a request.
@@ -105,7 +107,7 @@ func (r *Request) Respond(resp *Response) error {
 	if resp == nil {
 		resp = Empty(StatusInternalServerError)
 	}
-	if !r.answered.CompareAndSwap(false, true) {
+	if !r.claimAnswer() {
 		resp.closeBody()
 		return ErrAlreadyAnswered
 	}
@@ -113,6 +115,16 @@ func (r *Request) Respond(resp *Response) error {
 		resp = applyFileConditions(r, resp)
 	}
 	return r.answer.respond(r, resp)
+}
+
+// claimAnswer marks the request answered, once, and stops watching for its
+// drop: a stopped cleanup costs far less than one that runs after the GC.
+func (r *Request) claimAnswer() bool {
+	if !r.answered.CompareAndSwap(false, true) {
+		return false
+	}
+	r.dropWatch.Stop()
+	return true
 }
 
 // Answered reports whether Respond, IntoWriter or Upgrade has been called.
@@ -126,7 +138,7 @@ func (r *Request) Answered() bool { return r.answered.Load() }
 // unless the application wrote a correctly framed response with keep-alive
 // semantics; for safety it always closes it.
 func (r *Request) IntoWriter() (io.WriteCloser, error) {
-	if !r.answered.CompareAndSwap(false, true) {
+	if !r.claimAnswer() {
 		return nil, ErrAlreadyAnswered
 	}
 	return r.answer.intoWriter(r)
@@ -147,12 +159,15 @@ func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 	if resp == nil {
 		resp = Empty(StatusSwitchingProtocols)
 	}
-	if !r.answered.CompareAndSwap(false, true) {
+	if !r.claimAnswer() {
 		return nil, ErrAlreadyAnswered
 	}
 	conn, err := r.answer.upgrade(r, protocol, resp)
 	if err != nil && !errors.Is(err, ErrConnectionClosed) {
 		r.answered.Store(false) // nothing was written: the request can still be answered
+		if r.drop != nil {
+			watchDrop(r, r.drop)
+		}
 	}
 	return conn, err
 }
@@ -191,5 +206,6 @@ type dropper interface{ dropped(id uint64) }
 
 // watchDrop arranges for a 500 answer should r become unreachable unanswered.
 func watchDrop(r *Request, d dropper) {
-	runtime.AddCleanup(r, func(a dropArg) { a.answer.dropped(a.id) }, dropArg{answer: d, id: r.id})
+	r.drop = d
+	r.dropWatch = runtime.AddCleanup(r, func(a dropArg) { a.answer.dropped(a.id) }, dropArg{answer: d, id: r.id})
 }
