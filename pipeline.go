@@ -132,7 +132,9 @@ func (c *conn) handshake() error {
 	if err := handshakeWithTimeout(tc, c.srv.cfg.handshakeTimeout); err != nil {
 		return err
 	}
-	c.rwc, c.secure = tc, true
+	c.mu.Lock()
+	c.rwc, c.secure = tc, true // breakLocked may close it from Close
+	c.mu.Unlock()
 	return nil
 }
 

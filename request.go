@@ -149,9 +149,11 @@ func (r *Request) IntoWriter() (io.WriteCloser, error) {
 // with "Connection: upgrade" and "Upgrade: protocol" added) and returns the
 // raw connection, including any bytes the client already sent after the
 // request head. Only a request that asked for an upgrade can be upgraded;
-// others get ErrNotUpgradable and stay unanswered. The server's Close closes
-// upgraded connections too; Shutdown waits for them to be closed by the
-// application until its context ends.
+// others get ErrNotUpgradable and stay unanswered. The server keeps track of
+// upgraded connections (NumConnections counts them) and closes them on Close,
+// and at the end of Shutdown, which does not wait for them: a websocket may
+// stay open for hours, so the application that wants a graceful goodbye sends
+// it before calling Shutdown.
 func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 	if !r.head.upgrade {
 		return nil, ErrNotUpgradable

@@ -118,9 +118,9 @@ func (r *Response) WithStatusCode(code StatusCode) *Response {
 	return r
 }
 
-// WithHeader adds a header field with tiny-http's rules: Transfer-Encoding,
-// Trailer and Upgrade are ignored (the server owns framing; use
-// Request.Upgrade to switch protocols); Connection is ignored except that a
+// WithHeader adds a header field with tiny-http's rules: Transfer-Encoding
+// and Trailer are ignored (the server owns framing); Upgrade is sent only
+// with 426 Upgrade Required (use Request.Upgrade to switch protocols); Connection is ignored except that a
 // "close" token makes the server close the connection after this response;
 // Content-Length sets the body length when it is a valid number (the body is
 // cut to it, and a shorter body is an error); Content-Type replaces an earlier
@@ -129,7 +129,7 @@ func (r *Response) WithStatusCode(code StatusCode) *Response {
 // token or a value with CR, LF or NUL.
 func (r *Response) WithHeader(h Header) *Response {
 	switch {
-	case h.Field.Equal("Transfer-Encoding"), h.Field.Equal("Trailer"), h.Field.Equal("Upgrade"):
+	case h.Field.Equal("Transfer-Encoding"), h.Field.Equal("Trailer"):
 	case h.Field.Equal("Connection"):
 		r.close = r.close || valueHasToken(h.Value, "close")
 	case h.Field.Equal("Content-Length"):
@@ -294,6 +294,9 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, 
 		b = append(b, "\r\n"...)
 	}
 	for _, h := range r.headers {
+		if r.status >= 200 && r.status != StatusUpgradeRequired && h.Field.Equal("Upgrade") {
+			continue // switching protocols is Request.Upgrade's; 426 must name the protocols
+		}
 		b = append(b, h.Field...)
 		b = append(b, ": "...)
 		b = append(b, h.Value...)

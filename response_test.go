@@ -70,6 +70,8 @@ func TestResponseFraming(t *testing.T) {
 			return FromData([]byte("a")).WithHeader(Header{"Transfer-Encoding", "gzip"}).WithHeader(Header{"Upgrade", "x"}).WithHeader(Header{"Trailer", "y"})
 		}, "GET", v11, -1,
 			"HTTP/1.1 200 OK\r\nServer: tinyhttp\r\nContent-Length: 1\r\n\r\na", false},
+		{"426 names the protocols", func() *Response { return Empty(426).WithHeader(Header{"Upgrade", "websocket"}) }, "GET", v11, -1,
+			"HTTP/1.1 426 Upgrade Required\r\nServer: tinyhttp\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n", false},
 		{"Content-Type replaced", func() *Response { return FromString("a").WithHeader(Header{"content-type", "text/html"}) }, "GET", v11, -1,
 			"HTTP/1.1 200 OK\r\nServer: tinyhttp\r\nContent-Type: text/html\r\nContent-Length: 1\r\n\r\na", false},
 		{"own Server and Date kept", func() *Response {

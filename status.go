@@ -22,6 +22,7 @@ const (
 	StatusUnsupportedMediaType         StatusCode = 415
 	StatusRequestedRangeNotSatisfiable StatusCode = 416
 	StatusExpectationFailed            StatusCode = 417
+	StatusUpgradeRequired              StatusCode = 426
 	StatusRequestHeaderFieldsTooLarge  StatusCode = 431
 	StatusInternalServerError          StatusCode = 500
 	StatusNotImplemented               StatusCode = 501

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# install-deps.sh installs the Debian packages that tinyhttp's benchmarks and
+# real-client checks use. It is idempotent: packages already installed are
+# left alone, and `apt-get update` runs only when something is missing.
+#
+# Usage (as root): bash scripts/install-deps.sh [--browser] [--no-optional]
+#   --browser      also install chromium (for browser checks)
+#   --no-optional  skip optional packages (python3-h11)
+set -euo pipefail
+
+# Packages every benchmark or client check needs.
+REQUIRED=(
+	wrk               # load generator for bench/run.sh
+	apache2-utils     # ab, a second load generator
+	nghttp2-client    # h2load and nghttp, to check HTTP/2 preface handling
+	curl              # real-client checks, file download benchmark
+	util-linux        # taskset, used to pin server and load generator
+	ca-certificates   # curl over TLS in checks
+	librust-tiny-http-dev # the original Rust crate, built offline by bench/rust-tiny-http
+)
+# Packages that help but whose absence is not fatal.
+OPTIONAL=(
+	python3-h11       # a second, independent HTTP/1.1 parser for conformance checks
+)
+BROWSER=(chromium)
+
+want_optional=1
+want_browser=0
+for arg in "$@"; do
+	case "$arg" in
+	--browser) want_browser=1 ;;
+	--no-optional) want_optional=0 ;;
+	-h | --help)
+		sed -n '2,9p' "$0"
+		exit 0
+		;;
+	*)
+		echo "install-deps: unknown flag $arg" >&2
+		exit 2
+		;;
+	esac
+done
+
+# is_installed reports whether the Debian package $1 is fully installed.
+is_installed() {
+	dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qx installed
+}
+
+# missing_of prints those of its arguments that are not installed.
+missing_of() {
+	local p
+	for p in "$@"; do
+		is_installed "$p" || echo "$p"
+	done
+}
+
+# as_root runs a command as root, through sudo when needed and available.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		echo "install-deps: must run as root (or with sudo) to install: $*" >&2
+		return 1
+	fi
+}
+
+updated=0
+# install_list installs the missing packages among its arguments.
+install_list() {
+	local missing
+	mapfile -t missing < <(missing_of "$@")
+	if [ "${#missing[@]}" -eq 0 ]; then
+		echo "install-deps: already installed: $*"
+		return 0
+	fi
+	if [ "$updated" -eq 0 ]; then
+		echo "install-deps: apt-get update"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		updated=1
+	fi
+	echo "install-deps: installing: ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_list "${REQUIRED[@]}"
+if [ "$want_optional" -eq 1 ]; then
+	install_list "${OPTIONAL[@]}" || echo "install-deps: optional packages failed; continuing" >&2
+fi
+if [ "$want_browser" -eq 1 ]; then
+	install_list "${BROWSER[@]}"
+fi
+echo "install-deps: done"
