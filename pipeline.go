@@ -3,6 +3,7 @@ package tinyhttp
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -776,7 +777,10 @@ func (w *rawWriter) Close() error {
 
 // upgrade is Request.Upgrade for a request read from this connection.
 func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, error) {
-	if err := resp.validate(); err != nil {
+	if resp.status < 100 || resp.status > 999 {
+		return nil, fmt.Errorf("%w: status code %d", ErrInvalidResponse, int(resp.status))
+	}
+	if err := resp.validateHeaders(); err != nil {
 		return nil, err
 	}
 	up, err := NewHeader("Upgrade", protocol)

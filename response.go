@@ -195,11 +195,18 @@ func (r *Response) closeBody() {
 	}
 }
 
-// validate checks every header field can be written safely.
+// validate checks the response can answer a request: a final status
+// (200–999; a 1xx is no answer, and Upgrade sends 101) and header fields
+// that can be written safely.
 func (r *Response) validate() error {
-	if r.status < 100 || r.status > 999 {
-		return fmt.Errorf("%w: status code %d", ErrInvalidResponse, int(r.status))
+	if r.status < 200 || r.status > 999 {
+		return fmt.Errorf("%w: status code %d is not a final status", ErrInvalidResponse, int(r.status))
 	}
+	return r.validateHeaders()
+}
+
+// validateHeaders checks every header field can be written safely.
+func (r *Response) validateHeaders() error {
 	for _, h := range r.headers {
 		if err := h.validate(); err != nil {
 			return err
@@ -208,8 +215,8 @@ func (r *Response) validate() error {
 	return nil
 }
 
-// ErrInvalidResponse is a response that cannot be sent, such as one with a
-// status code outside 100–999. Respond answers 500 instead.
+// ErrInvalidResponse is a response that cannot answer a request, such as one
+// with a status code outside 200–999. Respond answers 500 instead.
 var ErrInvalidResponse = errors.New("tinyhttp: invalid response")
 
 // framing is how a response body is delimited on the wire.

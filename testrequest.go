@@ -46,7 +46,7 @@ func (a sinkAnswerer) respond(_ *Request, resp *Response) error {
 func (a sinkAnswerer) intoWriter(*Request) (io.WriteCloser, error) { return a.sink.IntoWriter() }
 
 func (a sinkAnswerer) upgrade(_ *Request, protocol string, resp *Response) (net.Conn, error) {
-	if err := resp.validate(); err != nil {
+	if err := resp.validateHeaders(); err != nil {
 		return nil, err
 	}
 	return a.sink.Upgrade(protocol, resp)
