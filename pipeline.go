@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -572,12 +573,25 @@ func (c *conn) submit(id uint64, resp *Response) error {
 // them together. Called with mu held and writing set; returns with mu
 // released. mine is the id whose write error is returned.
 func (c *conn) writeReady(mine uint64) (mineErr error) {
+	yields := 0
 	for {
-		for !c.broken && !c.closing {
+		for wrote := false; !c.broken && !c.closing; {
 			s := c.lookup(c.next)
 			if s == nil || s.state != slotReady {
-				break
+				if !wrote || c.issued == c.next || yields == maxWriterYields {
+					break
+				}
+				// More requests of this connection are in the application's
+				// hands: let the goroutines answering them run, so that their
+				// responses join this write instead of costing one each.
+				yields++
+				wrote = false
+				c.mu.Unlock()
+				runtime.Gosched()
+				c.mu.Lock()
+				continue
 			}
+			wrote = true
 			resp, x, id := s.resp, s.x, s.id
 			// Shutdown: the last request read gets Connection: close.
 			x.mustClose = x.mustClose || (c.draining && id == c.issued-1)
@@ -612,6 +626,12 @@ func (c *conn) writeReady(mine uint64) (mineErr error) {
 	c.mu.Unlock()
 	return mineErr
 }
+
+// maxWriterYields bounds how often a writer lets the answering goroutines
+// run before it flushes: each yield costs about as much as a goroutine
+// switch, far less than the write it may save; the bound keeps a stream of
+// answers from holding a response back.
+const maxWriterYields = 4
 
 // passTurn ends a writer's turn: a raw writer waiting for the next slot gets
 // it; otherwise nobody writes. It then tells the read loop what changed.
