@@ -375,7 +375,9 @@ var copyBufPool = sync.Pool{New: func() any { b := make([]byte, responseChunkSiz
 // copyBody streams a reader body in framing f.
 func copyBody(w *bufio.Writer, r *Response, f framing) error {
 	src := r.reader
-	if r.length >= 0 {
+	if lr, ok := src.(*io.LimitedReader); r.length >= 0 && !(ok && lr.N <= r.length) {
+		// An *io.LimitedReader over a file (a range) is kept as it is, so
+		// that the connection's ReadFrom still sees the file (sendfile).
 		src = io.LimitReader(src, r.length)
 	}
 	var n int64
