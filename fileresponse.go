@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"slices"
 	"syscall"
@@ -58,10 +57,8 @@ const fileValueBuf = 96
 // itself gets no file handling at all. A Content-Length set by the
 // application is taken as the size of the file.
 //
-// A file's length is exact, so unless the application chose a chunked
-// threshold of its own, a file response is sent with Content-Length
-// whatever its size (not chunked from 32 KiB on as tiny-http does): clients
-// can show progress and resume, and the body can be sent with sendfile.
+// A file response is sent with Content-Length whatever its size (see
+// FromFile).
 func applyFileConditions(r *Request, resp *Response) *Response {
 	f := resp.file
 	if resp.status != StatusOK || f == nil || resp.kind != bodyReader || resp.reader != io.Reader(f) || resp.length < 0 {
@@ -87,9 +84,6 @@ func applyFileConditions(r *Request, resp *Response) *Response {
 		}
 	}
 	size := resp.length
-	if resp.threshold == DefaultChunkedThreshold {
-		resp.threshold = math.MaxInt64 // see the doc comment: Content-Length, for sendfile
-	}
 
 	// The validators. ETag comes from the raw modification time; the dates
 	// compared and sent are clamped to now (RFC 9110 §8.8.2.1).
@@ -125,7 +119,12 @@ func applyFileConditions(r *Request, resp *Response) *Response {
 	}
 	d := httpfile.Evaluate(string(r.head.method), conds, etag, modTime, size)
 
-	resp.headers = slices.Grow(resp.headers, fileHeaderRoom)
+	if cap(resp.headers)-len(resp.headers) < fileHeaderRoom {
+		// By hand: slices.Grow allocates twice under the race detector.
+		hs := make([]Header, len(resp.headers), len(resp.headers)+fileHeaderRoom)
+		copy(hs, resp.headers)
+		resp.headers = hs
+	}
 	if !hasETag {
 		resp.headers = append(resp.headers, Header{Field: "ETag", Value: etag})
 	}

@@ -911,32 +911,46 @@ func lingeringClose(rwc net.Conn) {
 }
 
 // deadlineWriter writes to a connection with a write deadline renewed before
-// every write: a client that stops reading is cut off after timeout without
-// progress.
+// its writes: a client that stops reading is cut off after timeout without
+// progress. Only the goroutine holding the write turn uses it.
 type deadlineWriter struct {
 	conn    net.Conn
 	timeout time.Duration
+	expires time.Time // the deadline last set
 }
 
 // writeChunkForDeadline bounds each ReadFrom step, so that the write timeout
 // measures progress, not the length of a whole file transfer.
 const writeChunkForDeadline = 4 << 20
 
-func (w deadlineWriter) renew() {
-	if w.timeout > 0 {
-		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+// renew pushes the deadline back to timeout from now. A deadline set less
+// than renewSlack of the timeout ago is kept: under load that spares a timer
+// update per response, and a stalled client is still cut off between
+// (1-renewSlack)×timeout and timeout after its last progress.
+func (w *deadlineWriter) renew() {
+	if w.timeout <= 0 {
+		return
 	}
+	target := time.Now().Add(w.timeout)
+	if target.Sub(w.expires) < w.timeout/renewSlack {
+		return
+	}
+	w.expires = target
+	w.conn.SetWriteDeadline(target)
 }
 
+// renewSlack: a deadline is renewed once a quarter of its timeout has passed.
+const renewSlack = 4
+
 // Write renews the deadline and writes p.
-func (w deadlineWriter) Write(p []byte) (int, error) {
+func (w *deadlineWriter) Write(p []byte) (int, error) {
 	w.renew()
 	return w.conn.Write(p)
 }
 
 // ReadFrom lets a file body go out through the connection's ReadFrom
 // (sendfile on plain TCP), in steps that each renew the deadline.
-func (w deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
+func (w *deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
 	rf, ok := w.conn.(io.ReaderFrom)
 	if !ok {
 		return io.Copy(writerOnly{w}, r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"sync"
@@ -95,8 +96,16 @@ func FromData(b []byte) *Response {
 // from f.Stat. The file is closed once the response is sent (or dropped by a
 // closed connection). On plain TCP connections the file is sent with
 // sendfile, without copying it through user space.
+//
+// Unlike tiny-http, a file of known length is sent with Content-Length
+// whatever its size, not chunked from 32 KiB on: clients can show progress
+// and resume, and sendfile applies. WithChunkedThreshold restores chunking.
+// When it answers a request, the response applies the request's conditions
+// and ranges (see API.md): Last-Modified, a strong ETag, Accept-Ranges, and
+// 206, 304, 412 or 416 as RFC 9110 says.
 func FromFile(f *os.File) *Response {
 	r := newResponse(StatusOK)
+	r.threshold = math.MaxInt64 // Content-Length for any size: see above
 	length := int64(-1)
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		length, r.modTime = fi.Size(), fi.ModTime()
@@ -411,6 +420,9 @@ func checkLength(r *Response, n int64) error {
 	}
 	if n < r.length {
 		return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, n, r.length)
+	}
+	if r.file != nil {
+		return nil // a file is cut at its declared length; one that grew is no error
 	}
 	var probe [1]byte
 	if m, _ := io.ReadFull(r.reader, probe[:]); m > 0 {
