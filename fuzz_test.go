@@ -259,6 +259,9 @@ func fuzzCompareNetHTTP(t *testing.T, h *requestHead, head []byte) {
 // succeeds, both decode the same content. It also checks that what the
 // library's chunked encoder writes decodes back to the input.
 func FuzzChunkedBody(f *testing.F) {
+	for _, seed := range fuzzChunkedSeeds {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cr := newChunkedReader(bufio.NewReaderSize(bytes.NewReader(data), 16), fuzzChunkLimits)
 		var out []byte

@@ -164,13 +164,6 @@ func (ts *wireServer) requests() []wireSeen {
 	return append([]wireSeen(nil), ts.seen...)
 }
 
-// respondErrors returns the errors Respond returned so far.
-func (ts *wireServer) respondErrors() []error {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return append([]error(nil), ts.respondErrs...)
-}
-
 // recv pulls one request in a test without workers, failing after wireTimeout.
 func (ts *wireServer) recv(tb testing.TB) *Request {
 	tb.Helper()
