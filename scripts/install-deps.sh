@@ -3,9 +3,11 @@
 # real-client checks use. It is idempotent: packages already installed are
 # left alone, and `apt-get update` runs only when something is missing.
 #
-# Usage (as root): bash scripts/install-deps.sh [--browser] [--no-optional]
+# Usage (as root): bash scripts/install-deps.sh [--browser] [--no-optional] [--tests]
 #   --browser      also install chromium (for browser checks)
 #   --no-optional  skip optional packages (python3-h11)
+#   --tests        only the real clients the test suite uses (curl, wget,
+#                  python3, chromium); what CI installs
 set -euo pipefail
 
 # Packages every benchmark or client check needs.
@@ -14,6 +16,7 @@ REQUIRED=(
 	apache2-utils     # ab, a second load generator
 	nghttp2-client    # h2load and nghttp, to check HTTP/2 preface handling
 	curl              # real-client checks, file download benchmark
+	wget              # resumed-download checks
 	util-linux        # taskset, used to pin server and load generator
 	ca-certificates   # curl over TLS in checks
 	librust-tiny-http-dev # the original Rust crate, built offline by bench/rust-tiny-http
@@ -23,15 +26,19 @@ OPTIONAL=(
 	python3-h11       # a second, independent HTTP/1.1 parser for conformance checks
 )
 BROWSER=(chromium)
+# The real clients the test suite drives (tests skip a client that is absent).
+TEST_CLIENTS=(curl wget python3 ca-certificates chromium)
 
 want_optional=1
 want_browser=0
+want_tests_only=0
 for arg in "$@"; do
 	case "$arg" in
 	--browser) want_browser=1 ;;
 	--no-optional) want_optional=0 ;;
+	--tests) want_tests_only=1 ;;
 	-h | --help)
-		sed -n '2,9p' "$0"
+		sed -n '2,11p' "$0"
 		exit 0
 		;;
 	*)
@@ -85,6 +92,11 @@ install_list() {
 		apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+if [ "$want_tests_only" -eq 1 ]; then
+	install_list "${TEST_CLIENTS[@]}"
+	echo "install-deps: done"
+	exit 0
+fi
 install_list "${REQUIRED[@]}"
 if [ "$want_optional" -eq 1 ]; then
 	install_list "${OPTIONAL[@]}" || echo "install-deps: optional packages failed; continuing" >&2
