@@ -54,9 +54,8 @@ type conn struct {
 	secure bool
 	hb     headBuffer
 	in     prefixReader // what br reads from
-	// The header timeout runs from a request's first byte (headStart); it
-	// is armed on the socket only when a read must wait (headArmed).
-	headStart time.Time
+	// The header timeout is armed on the socket only when a read of the
+	// head must wait (headArmed).
 	headArmed bool
 	out       deadlineWriter // what bw writes to
 
@@ -220,24 +219,19 @@ func (c *conn) awaitFirstByte() bool {
 	return true
 }
 
-// startHead starts the header timeout at a request's first byte; the
-// deadline is armed only if a read must wait (beforeBlock).
-func (c *conn) startHead() {
-	c.headStart, c.headArmed = time.Now(), false
-}
+// startHead starts a request's head: the header timeout is armed only if
+// a read must wait for more of it (beforeBlock).
+func (c *conn) startHead() { c.headArmed = false }
 
-// beforeBlock arms the header timeout before a read of the head (or of a
-// small body) that may wait for the network.
+// beforeBlock arms the header timeout before the first read of a head (or
+// of a small body) that may wait for the network. It runs from then, not
+// from the first byte: the two are microseconds of parsing apart.
 func (c *conn) beforeBlock() {
 	if c.headArmed {
 		return
 	}
 	c.headArmed = true
-	if d := c.srv.cfg.readHeaderTimeout; d > 0 {
-		c.rwc.SetReadDeadline(c.headStart.Add(d))
-	} else {
-		c.clearDeadline()
-	}
+	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
 }
 
 // startAwait enters a waiting phase and sets its read deadline: idleGrace
@@ -392,6 +386,7 @@ func (c *conn) prepareBody(r *Request) error {
 func (c *conn) dispatch(r *Request) bool {
 	body := r.stream
 	waits := body != nil || r.head.upgrade
+	x := r.exchange()
 	c.mu.Lock()
 	r.id = c.issued
 	if body != nil {
@@ -399,7 +394,7 @@ func (c *conn) dispatch(r *Request) bool {
 	}
 	c.issued++
 	s := c.slotFor(r.id)
-	*s = slot{id: r.id, state: slotPending, x: r.exchange()}
+	*s = slot{id: r.id, state: slotPending, x: x}
 	if waits {
 		c.waiting, c.waitingID, c.resolved = true, r.id, unresolved
 	}
