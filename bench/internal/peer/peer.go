@@ -1,0 +1,80 @@
+// Package peer holds what the benchmark's hello-world servers share: their
+// command-line options and the answer they all give.
+package peer
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Hello is the body every peer sends for any path other than /sleep and /file.
+const Hello = "hello world"
+
+// ContentType is the Content-Type of the hello answer: the one tiny-http's
+// from_string and tinyhttp's FromString send, so every peer's answer has
+// the same size.
+const ContentType = "text/plain; charset=UTF-8"
+
+// SleepPath is the path whose handler sleeps SleepFor before answering.
+const SleepPath = "/sleep"
+
+// FilePath is the path that serves the file given by -file.
+const FilePath = "/file"
+
+// SleepFor is how long the /sleep handler sleeps: 1 ms stands for a handler
+// that waits on something (a database, a disk) rather than the CPU.
+const SleepFor = time.Millisecond
+
+// DefaultWorkers is how many goroutines or threads pull requests in the
+// pull-model peers (tinyhttp and Rust tiny-http).
+const DefaultWorkers = 4
+
+// Options are the command-line options every peer takes.
+type Options struct {
+	Port    int    // TCP port on 127.0.0.1
+	File    string // file served at /file; empty: /file answers 404
+	Workers int    // request-pulling workers, where the peer has them
+}
+
+// Addr is the listen address: 127.0.0.1 and the port.
+func (o Options) Addr() string { return "127.0.0.1:" + strconv.Itoa(o.Port) }
+
+// Parse reads -port, -file and -workers from os.Args; a bare argument is
+// taken as the port. It exits with status 2 on a bad argument.
+func Parse(name string) Options {
+	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	o := Options{}
+	fs.IntVar(&o.Port, "port", 8080, "TCP port to listen on (127.0.0.1)")
+	fs.StringVar(&o.File, "file", "", "file served at "+FilePath)
+	fs.IntVar(&o.Workers, "workers", DefaultWorkers, "request-pulling workers (pull-model peers)")
+	_ = fs.Parse(os.Args[1:]) // ExitOnError: Parse exits by itself.
+	if fs.NArg() > 1 {
+		usage(name, "too many arguments")
+	}
+	if fs.NArg() == 1 {
+		p, err := strconv.Atoi(fs.Arg(0))
+		if err != nil {
+			usage(name, "bad port "+strconv.Quote(fs.Arg(0)))
+		}
+		o.Port = p
+	}
+	if o.Port < 0 || o.Port > 65535 || o.Workers < 1 {
+		usage(name, "port must be 0..65535 and workers at least 1")
+	}
+	return o
+}
+
+// usage prints msg and the usage line, then exits with status 2.
+func usage(name, msg string) {
+	fmt.Fprintf(os.Stderr, "%s: %s\nusage: %s [-port PORT] [-file PATH] [-workers N] [PORT]\n", name, msg, name)
+	os.Exit(2)
+}
+
+// Fatal prints the error and exits with status 1.
+func Fatal(name string, err error) {
+	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	os.Exit(1)
+}
