@@ -58,12 +58,21 @@ func handle(req *tinyhttp.Request, file string) {
 	_ = req.Respond(resp)
 }
 
-// serve runs workers goroutines ranging over s.Incoming until it stops.
+// serve runs workers goroutines ranging over s.Incoming until it stops. A
+// request whose handler waits (/sleep) is answered on a goroutine of its
+// own, the idiomatic Go way to keep waiting handlers from holding up the
+// receivers: with the pull model, the application chooses its concurrency,
+// and pipelined requests are then answered in parallel (responses still
+// leave in request order).
 func serve(s *tinyhttp.Server, workers int, file string) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for req := range s.Incoming() {
+				if path(req) == peer.SleepPath {
+					go handle(req, file)
+					continue
+				}
 				handle(req, file)
 			}
 		})
