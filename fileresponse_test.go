@@ -448,7 +448,7 @@ func TestFileResponseUsesReadFrom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := runtime.NumGoroutine()
+			base := wireGoroutines()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)

@@ -20,7 +20,7 @@ const testTimeout = 10 * time.Second
 // ends, checking that no goroutine outlives it.
 func startServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
-	base := runtime.NumGoroutine()
+	base := wireGoroutines()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -35,17 +35,11 @@ func startServer(t *testing.T, cfg ServerConfig) *Server {
 	return s
 }
 
-// checkGoroutines waits for the goroutine count to fall back to base.
+// checkGoroutines waits for the goroutine count to fall back to base (see
+// wireCheckLeaks).
 func checkGoroutines(t *testing.T, base int) {
 	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines: %d, want %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wireCheckLeaks(t, base)
 }
 
 // dial connects to s with a deadline on everything.
@@ -145,7 +139,7 @@ func TestReadyResponsesShareOneWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := countingListener{Listener: ln, conns: make(chan *countingConn, 1)}
-	base := runtime.NumGoroutine()
+	base := wireGoroutines()
 	s, err := NewServerFromListener(cl, ServerConfig{})
 	if err != nil {
 		t.Fatal(err)
