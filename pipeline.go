@@ -122,23 +122,6 @@ const (
 	writeBufferSize = 4 << 10
 )
 
-// handshake runs the TLS handshake, if the server has TLS, bounded by the
-// handshake timeout so that a silent client holds up nobody.
-func (c *conn) handshake() error {
-	cfg := c.srv.cfg.tls
-	if cfg == nil {
-		return nil
-	}
-	tc := tlsServer(c.rwc, cfg)
-	if err := handshakeWithTimeout(tc, c.srv.cfg.handshakeTimeout); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.rwc, c.secure = tc, true // breakLocked may close it from Close
-	c.mu.Unlock()
-	return nil
-}
-
 // waitReadAhead blocks while the application has the read-ahead limit of
 // requests unanswered; false means stop reading.
 func (c *conn) waitReadAhead() bool {

@@ -67,6 +67,23 @@ func secureDefaults(cfg *tls.Config) *tls.Config {
 	return cfg
 }
 
+// handshake runs the TLS handshake, if the server has TLS, bounded by the
+// handshake timeout so that a silent client holds up nobody.
+func (c *conn) handshake() error {
+	cfg := c.srv.cfg.tls
+	if cfg == nil {
+		return nil
+	}
+	tc := tlsServer(c.rwc, cfg)
+	if err := handshakeWithTimeout(tc, c.srv.cfg.handshakeTimeout); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.rwc, c.secure = tc, true // breakLocked may close it from Close
+	c.mu.Unlock()
+	return nil
+}
+
 // tlsServer wraps a freshly accepted connection in TLS.
 func tlsServer(c net.Conn, cfg *tls.Config) *tls.Conn { return tls.Server(c, cfg) }
 
