@@ -553,6 +553,7 @@ func (c *conn) submit(id uint64, resp *Response) error {
 func (c *conn) writeReady(mine uint64) (mineErr error) {
 	yields := 0
 	for {
+		now := time.Now() // one clock read for the Date of every response in the batch
 		for wrote := false; !c.broken && !c.closing; {
 			s := c.lookup(c.next)
 			if s == nil || s.state != slotReady {
@@ -573,6 +574,7 @@ func (c *conn) writeReady(mine uint64) (mineErr error) {
 			resp, x, id := s.resp, s.x, s.id
 			// Shutdown: the last request read gets Connection: close.
 			x.mustClose = x.mustClose || (c.draining && id == c.issued-1)
+			x.now = now
 			s.resp, s.state = nil, slotFree
 			c.mu.Unlock()
 			closeAfter, err := writeResponse(c.bw, resp, &x, &c.srv.cfg.server)

@@ -49,6 +49,7 @@ type Response struct {
 	length    int64 // -1: unknown
 	threshold int64
 	close     bool // the application asked for Connection: close
+	trusted   int  // headers[:trusted] were added by the library, valid by construction
 	compress  bool // WithCompression: encode the body if the client accepts a coding
 
 	file    *os.File  // set by FromFile: the body is this file
@@ -81,6 +82,7 @@ func FromString(s string) *Response {
 	r := newResponse(StatusOK)
 	r.kind, r.str, r.length = bodyString, s, int64(len(s))
 	r.headers = append(r.headers, Header{Field: "Content-Type", Value: "text/plain; charset=UTF-8"})
+	r.trusted = 1
 	return r
 }
 
@@ -149,6 +151,7 @@ func (r *Response) WithHeader(h Header) *Response {
 		for i := range r.headers {
 			if r.headers[i].Field.Equal("Content-Type") {
 				r.headers[i].Value = h.Value
+				r.trusted = min(r.trusted, i) // the new value is the application's
 				return r
 			}
 		}
@@ -216,7 +219,7 @@ func (r *Response) validate() error {
 
 // validateHeaders checks every header field can be written safely.
 func (r *Response) validateHeaders() error {
-	for _, h := range r.headers {
+	for _, h := range r.headers[min(r.trusted, len(r.headers)):] {
 		if err := h.validate(); err != nil {
 			return err
 		}
@@ -248,6 +251,7 @@ type exchange struct {
 	mustClose bool        // the server will close after this response
 	teChunked int8        // the TE field's choice: 1 chunked, 0 identity, -1 none
 	acceptEnc string      // the Accept-Encoding field, for content coding
+	now       time.Time   // when the writer started this batch of responses (zero: unknown)
 }
 
 // chooseFraming picks the body framing like tiny-http: never chunked to
@@ -302,7 +306,7 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, 
 	b = append(b, r.status.DefaultReasonPhrase()...)
 	b = append(b, "\r\n"...)
 	if _, ok := headerValue(r.headers, "Date"); !ok {
-		b = appendDate(b)
+		b = appendDate(b, x.now)
 	}
 	if _, ok := headerValue(r.headers, "Server"); !ok && srv.server != "" {
 		b = append(b, "Server: "...)
@@ -446,9 +450,12 @@ type dateLine struct {
 // cachedDate holds the current Date line, remade at most once a second.
 var cachedDate atomic.Pointer[dateLine]
 
-// appendDate appends a "Date:" line in IMF-fixdate (RFC 9110 §5.6.7).
-func appendDate(b []byte) []byte {
-	now := time.Now()
+// appendDate appends a "Date:" line in IMF-fixdate (RFC 9110 §5.6.7) for
+// now (the zero time: the clock is read).
+func appendDate(b []byte, now time.Time) []byte {
+	if now.IsZero() {
+		now = time.Now()
+	}
 	d := cachedDate.Load()
 	if d == nil || d.unix != now.Unix() {
 		line := now.UTC().AppendFormat([]byte("Date: "), "Mon, 02 Jan 2006 15:04:05 GMT")

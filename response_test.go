@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // render serializes resp for a request with the given method, version and
@@ -181,7 +182,7 @@ func TestStatusAndVersionStrings(t *testing.T) {
 
 // TestDateFormat checks C15's IMF-fixdate shape of the cached Date line.
 func TestDateFormat(t *testing.T) {
-	line := string(appendDate(nil))
+	line := string(appendDate(nil, time.Time{}))
 	if !regexp.MustCompile(`^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT\r\n$`).MatchString(line) {
 		t.Fatalf("Date line %q is not IMF-fixdate", line)
 	}
