@@ -541,8 +541,11 @@ main() {
 	[[ " $LOADS " == *" file "* ]] && make_file
 	[ -z "$FILE" ] && FILE=/dev/null
 	write_meta
-	for peer in "${BUILT[@]}"; do
-		for load in $LOADS; do
+	# Load by load, the peers one after another: a ratio then compares runs
+	# minutes apart, not a whole pass apart, so slow drift of the machine's
+	# speed (seen here: ±15% over half an hour) bears less on it.
+	for load in $LOADS; do
+		for peer in "${BUILT[@]}"; do
 			log "=== $peer / $load"
 			wait_quiet
 			case "$load" in
