@@ -12,61 +12,24 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/c0c8f223/tinyhttp/examples/https/selfsigned"
+
+	"github.com/c0c8f223/tinyhttp/internal/exampletest"
 )
-
-// lines collects what run prints, line by line.
-type lines struct {
-	mu      sync.Mutex
-	partial string
-	ch      chan string
-}
-
-func newLines() *lines { return &lines{ch: make(chan string, 16)} }
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial += string(p)
-	for {
-		line, rest, ok := strings.Cut(l.partial, "\n")
-		if !ok {
-			return len(p), nil
-		}
-		l.partial = rest
-		select {
-		case l.ch <- line:
-		default:
-		}
-	}
-}
-
-// next returns the next line printed, failing after a timeout.
-func (l *lines) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case line := <-l.ch:
-		return line
-	case <-time.After(5 * time.Second):
-		t.Fatal("the example printed nothing within 5s")
-		return ""
-	}
-}
 
 // startRun runs the example with args and returns the URL it prints and a
 // function that stops it and returns run's error.
-func startRun(t *testing.T, args ...string) (out *lines, url string, stop func() error) {
+func startRun(t *testing.T, args ...string) (out *exampletest.Lines, url string, stop func() error) {
 	t.Helper()
 	baseline := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
-	out = newLines()
+	out = exampletest.NewLines()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, out) }()
-	line := out.next(t)
+	line := out.Next(t)
 	url, ok := strings.CutPrefix(line, "listening on ")
 	if !ok || !strings.HasPrefix(url, "https://127.0.0.1:") {
 		cancel()
@@ -111,10 +74,10 @@ func get(t *testing.T, url, fp string) string {
 // one, prints its fingerprint and the curl hint, and serves with it.
 func TestHTTPSExample_Generated(t *testing.T) {
 	out, url, stop := startRun(t, "-addr", "127.0.0.1:0")
-	fpLine := out.next(t)
+	fpLine := out.Next(t)
 	_, fp, _ := strings.Cut(fpLine, "SHA-256 ")
 	fp, _, _ = strings.Cut(fp, ")")
-	if hint := out.next(t); !strings.Contains(hint, "curl -k "+url) {
+	if hint := out.Next(t); !strings.Contains(hint, "curl -k "+url) {
 		t.Errorf("no curl -k hint: %q", hint)
 	}
 	if body := get(t, url+"x", fp); !strings.Contains(body, "secure: true") || !strings.Contains(body, "GET /x") {

@@ -6,50 +6,13 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/websocket"
+
+	"github.com/c0c8f223/tinyhttp/internal/exampletest"
 )
-
-// lines collects what run prints, line by line.
-type lines struct {
-	mu      sync.Mutex
-	partial string
-	ch      chan string
-}
-
-func newLines() *lines { return &lines{ch: make(chan string, 16)} }
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial += string(p)
-	for {
-		line, rest, ok := strings.Cut(l.partial, "\n")
-		if !ok {
-			return len(p), nil
-		}
-		l.partial = rest
-		select {
-		case l.ch <- line:
-		default:
-		}
-	}
-}
-
-// next returns the next line printed, failing after a timeout.
-func (l *lines) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case line := <-l.ch:
-		return line
-	case <-time.After(5 * time.Second):
-		t.Fatal("the example printed nothing within 5s")
-		return ""
-	}
-}
 
 // TestWebSocketExample_Run runs the example on a free port: the page is served, the
 // websocket echoes, and cancelling the context stops it.
@@ -57,10 +20,10 @@ func TestWebSocketExample_Run(t *testing.T) {
 	baseline := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := newLines()
+	out := exampletest.NewLines()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, out) }()
-	line := out.next(t)
+	line := out.Next(t)
 	url, _, ok := strings.Cut(strings.TrimPrefix(line, "listening on "), " ")
 	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("printed %q, want the URL", line)
