@@ -117,6 +117,11 @@ func BenchmarkHelloWorld(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	benchKeepAlive(b, c)
+}
+
+// benchKeepAlive sends one request at a time on c and reads its response.
+func benchKeepAlive(b *testing.B, c net.Conn) {
 	br := bufio.NewReader(c)
 	req := []byte(wrkRequest)
 	b.ReportAllocs()
@@ -185,15 +190,7 @@ func BenchmarkHelloWorldTCP(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	br := bufio.NewReader(c)
-	req := []byte(wrkRequest)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
-		}
-		readHelloResponse(b, br)
-	}
+	benchKeepAlive(b, c)
 }
 
 func BenchmarkChunkedDecode(b *testing.B) {
