@@ -39,6 +39,17 @@
 // request that becomes unreachable without an answer is answered 500, so a
 // forgotten request never wedges its connection.
 //
+// # Files, compression, upgrades
+//
+// FromFile (or ServeFile) answers with Last-Modified, a strong ETag and
+// Accept-Ranges, applies the request's Range, If-Range, If-None-Match,
+// If-Modified-Since, If-Match and If-Unmodified-Since by itself (206,
+// multipart/byteranges, 304, 412, 416), and sends the file with sendfile on
+// plain TCP. WithCompression, or ServerConfig.Compression, gzips or deflates
+// a response as the client's Accept-Encoding allows; DecodedBody reads a
+// compressed request body within a bound. Request.Upgrade hands the raw
+// connection to the application after a 101, for websockets.
+//
 // # Concurrency
 //
 // Server methods are safe for concurrent use by any number of goroutines. A
