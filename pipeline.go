@@ -508,7 +508,8 @@ func (c *conn) respond(r *Request, resp *Response) error {
 	return verr
 }
 
-// dropped answers 500 for a request that became unreachable unanswered.
+// dropped answers 500 for a request that became unreachable unanswered. It
+// runs on the runtime's cleanup goroutine, so it only starts the answer.
 func (c *conn) dropped(id uint64) {
 	c.mu.Lock()
 	s := c.lookup(id)
@@ -518,7 +519,8 @@ func (c *conn) dropped(id uint64) {
 		return
 	}
 	c.resolve(id, stopReading) // its body, if streamed, is abandoned mid-way
-	c.submit(id, Empty(StatusInternalServerError))
+	// Writing may block on a slow client: not on the runtime's cleanup goroutine.
+	go c.submit(id, Empty(StatusInternalServerError))
 }
 
 // submit files resp as the answer to request id and, if it is that
