@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,31 +18,15 @@ import (
 	"github.com/c0c8f223/tinyhttp/internal/exampletest"
 )
 
-// startRun runs the example with args and returns the URL it prints and a
-// function that stops it and returns run's error.
+// startRun runs the example with args and returns what it prints, the URL
+// and a function that stops it and returns run's error.
 func startRun(t *testing.T, args ...string) (out *exampletest.Lines, url string, stop func() error) {
 	t.Helper()
-	baseline := runtime.NumGoroutine()
-	ctx, cancel := context.WithCancel(context.Background())
-	out = exampletest.NewLines()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, out) }()
-	line := out.Next(t)
-	url, ok := strings.CutPrefix(line, "listening on ")
-	if !ok || !strings.HasPrefix(url, "https://127.0.0.1:") {
-		cancel()
-		t.Fatalf("printed %q, want the URL", line)
+	out, url, stop = exampletest.Start(t, run, args...)
+	if !strings.HasPrefix(url, "https://127.0.0.1:") {
+		t.Fatalf("printed URL %q", url)
 	}
-	return out, url, func() error {
-		cancel()
-		select {
-		case err := <-done:
-			waitGoroutines(t, baseline)
-			return err
-		case <-time.After(10 * time.Second):
-			return errors.New("run did not return after its context ended")
-		}
-	}
+	return out, url, stop
 }
 
 // get fetches url with a client that accepts only a certificate whose
@@ -116,20 +98,5 @@ func TestHTTPSExample_BadFlags(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard); err == nil {
 			t.Errorf("run %q succeeded", args)
 		}
-	}
-}
-
-// waitGoroutines polls until the goroutine count is back to at most
-// baseline, failing the test after 5 s.
-func waitGoroutines(t *testing.T, baseline int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > baseline {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Errorf("goroutine leak: %d goroutines, %d before\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

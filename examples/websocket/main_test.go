@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +15,9 @@ import (
 // TestWebSocketExample_Run runs the example on a free port: the page is served, the
 // websocket echoes, and cancelling the context stops it.
 func TestWebSocketExample_Run(t *testing.T) {
-	baseline := runtime.NumGoroutine()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := exampletest.NewLines()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, out) }()
-	line := out.Next(t)
-	url, _, ok := strings.Cut(strings.TrimPrefix(line, "listening on "), " ")
-	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
-		t.Fatalf("printed %q, want the URL", line)
+	_, url, stop := exampletest.Start(t, run, "-addr", "127.0.0.1:0")
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("printed URL %q", url)
 	}
 
 	tr := &http.Transport{}
@@ -55,31 +46,9 @@ func TestWebSocketExample_Run(t *testing.T) {
 		t.Errorf("echo %q, %v", got, err)
 	}
 
-	cancel() // closes the server and the open websocket
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("run did not return after its context ended")
+	if err := stop(); err != nil { // closes the server and the open websocket
+		t.Errorf("run: %v", err)
 	}
 	ws.Close()
 	tr.CloseIdleConnections()
-	waitGoroutines(t, baseline)
-}
-
-// waitGoroutines polls until the goroutine count is back to at most
-// baseline, failing the test after 5 s.
-func waitGoroutines(t *testing.T, baseline int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > baseline {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Errorf("goroutine leak: %d goroutines, %d before\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
