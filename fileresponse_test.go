@@ -458,17 +458,7 @@ func TestFileResponseUsesReadFrom(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				for r := range s.Incoming() {
-					f, err := os.Open(p)
-					if err != nil {
-						r.Respond(Empty(500))
-						continue
-					}
-					r.Respond(FromFile(f))
-				}
-			})
+			wg := serveFileWorkers(s, p, 1)
 			defer func() {
 				s.Close()
 				wg.Wait()
@@ -526,19 +516,7 @@ func BenchmarkFileResponse(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			for range 2 {
-				wg.Go(func() {
-					for r := range s.Incoming() {
-						f, err := os.Open(p)
-						if err != nil {
-							r.Respond(Empty(500))
-							continue
-						}
-						r.Respond(FromFile(f))
-					}
-				})
-			}
+			wg := serveFileWorkers(s, p, 2)
 			defer func() {
 				s.Close()
 				wg.Wait()
@@ -597,4 +575,23 @@ func readBenchResponse(br *bufio.Reader, status string) (int64, error) {
 		}
 	}
 	return io.CopyN(io.Discard, br, length)
+}
+
+// serveFileWorkers answers every request with FromFile(path) from workers
+// goroutines until s closes; wait on the group after Close.
+func serveFileWorkers(s *Server, path string, workers int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for r := range s.Incoming() {
+				f, err := os.Open(path)
+				if err != nil {
+					r.Respond(Empty(500))
+					continue
+				}
+				r.Respond(FromFile(f))
+			}
+		})
+	}
+	return &wg
 }
