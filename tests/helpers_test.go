@@ -63,14 +63,18 @@ func newServerConfig(t testing.TB, cfg tinyhttp.ServerConfig) *server {
 	if err != nil {
 		t.Fatalf("starting server: %v", err)
 	}
+	return adoptServer(t, srv, baseline)
+}
+
+// adoptServer takes charge of a server the test started: when the test
+// ends, the server is closed (within testTimeout), the goroutines started
+// with s.goroutine or s.serve are waited for, and the goroutine count must
+// fall back to baseline (taken before the server started; see checkNoLeak).
+func adoptServer(t testing.TB, srv *tinyhttp.Server, baseline int) *server {
+	t.Helper()
 	s := &server{Server: srv, t: t}
 	t.Cleanup(func() {
-		closed := make(chan error, 1)
-		go func() { closed <- srv.Close() }()
-		select {
-		case <-closed:
-		case <-time.After(testTimeout):
-			t.Errorf("Server.Close did not return within %v\n%s", testTimeout, goroutineDump())
+		if !within(t, testTimeout, "Server.Close", func() { srv.Close() }) {
 			return
 		}
 		if !waitGroupTimeout(&s.wg, testTimeout) {

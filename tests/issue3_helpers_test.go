@@ -381,24 +381,3 @@ func waitForNoConnections(t *testing.T, s *server) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-
-// adoptServer wraps a server the test started itself (with HTTPUnix, HTTPS,
-// FromListener...) like newServerConfig does: when the test ends it is
-// closed, the goroutines started with s.goroutine are waited for, and the
-// goroutine count must fall back to baseline (taken before the server
-// started).
-func adoptServer(t *testing.T, srv *tinyhttp.Server, baseline int) *server {
-	t.Helper()
-	s := &server{Server: srv, t: t}
-	t.Cleanup(func() {
-		if !within(t, testTimeout, "Server.Close", func() { srv.Close() }) {
-			return
-		}
-		if !waitGroupTimeout(&s.wg, testTimeout) {
-			t.Errorf("test goroutines did not exit within %v after Close\n%s", testTimeout, goroutineDump())
-			return
-		}
-		checkNoLeak(t, baseline)
-	})
-	return s
-}
