@@ -82,7 +82,7 @@ func BenchmarkParseHead(b *testing.B) {
 				if err := readHead(br, &hb, lim, noBlocker{}); err != nil {
 					b.Fatal(err)
 				}
-				if err := parseHead(&r.head, string(hb.buf), hb.lines, lim); err != nil {
+				if err := parseHead(&r.head, string(hb.buf), &hb, lim); err != nil {
 					b.Fatal(err)
 				}
 			}

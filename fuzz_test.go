@@ -133,7 +133,7 @@ func FuzzRequestHead(f *testing.F) {
 				t.Fatalf("head of %d bytes accepted, limit %d", n, fuzzHeadLimits.maxHeader)
 			}
 			var h requestHead
-			if err := parseHead(&h, string(hb.buf), hb.lines, fuzzHeadLimits); err != nil {
+			if err := parseHead(&h, string(hb.buf), &hb, fuzzHeadLimits); err != nil {
 				fuzzCheckHeadError(t, "parseHead", err, 400, 417, 431, 501, 505)
 				return
 			}

@@ -68,14 +68,13 @@ type headLimits struct {
 	maxFields int // number of field lines (431 above)
 }
 
-// parseHead parses a complete request head: the request line and the field
-// lines, each without its line ending. head holds them all so that values can
-// be cut out of it without copying.
-func parseHead(h *requestHead, head string, lines []int, lim headLimits) error {
-	reqLine := head[:lines[0]]
-	if err := parseRequestLine(h, reqLine); err != nil {
-		return err
-	}
+// parseHead parses a complete request head read by readHead into hb: the
+// request line (already checked by readHead) and the field lines, each
+// without its line ending. head is hb.buf as a string: values are cut out of
+// it without copying.
+func parseHead(h *requestHead, head string, hb *headBuffer, lim headLimits) error {
+	lines := hb.lines
+	hb.reqLine.apply(h, head[:lines[0]]) // validated by readHead as soon as it arrived
 	if len(lines)-1 > lim.maxFields {
 		return &parseError{status: StatusRequestHeaderFieldsTooLarge, err: ErrHeaderTooLarge,
 			detail: fmt.Sprintf("more than %d header fields", lim.maxFields)}
@@ -92,44 +91,58 @@ func parseHead(h *requestHead, head string, lines []int, lim headLimits) error {
 	return deriveFraming(h)
 }
 
+// requestLine is the shape of a valid request line: where its method and
+// target end, and its version.
+type requestLine struct {
+	methodLen, targetLen int
+	version              HTTPVersion
+}
+
+// apply sets h's method, target and version from line, the request line
+// whose shape rl is.
+func (rl requestLine) apply(h *requestHead, line string) {
+	h.method = Method(line[:rl.methodLen]) // substrings of the head: no allocation
+	h.target = line[rl.methodLen+1 : rl.methodLen+1+rl.targetLen]
+	h.version = rl.version
+}
+
 // parseRequestLine parses "method SP request-target SP HTTP-version"
 // (RFC 9112 §3), strictly: single spaces, a token method, one digit on each
 // side of the version's dot.
-func parseRequestLine(h *requestHead, line string) error {
+func parseRequestLine(line string) (requestLine, error) {
 	sp1 := strings.IndexByte(line, ' ')
 	if sp1 <= 0 {
-		return badRequest("request line %q has no method", line)
+		return requestLine{}, badRequest("request line %q has no method", line)
 	}
 	rest := line[sp1+1:]
 	sp2 := strings.IndexByte(rest, ' ')
 	if sp2 < 0 {
-		return badRequest("request line %q has no version", line)
+		return requestLine{}, badRequest("request line %q has no version", line)
 	}
 	method, target, version := line[:sp1], rest[:sp2], rest[sp2+1:]
 	if !isToken(method) {
-		return badRequest("method %q is not a token", method)
+		return requestLine{}, badRequest("method %q is not a token", method)
 	}
 	if err := checkTarget(method, target); err != nil {
-		return err // before the version: "PRI * HTTP/2.0" (the h2 preface) is a 400 (C17)
+		return requestLine{}, err // before the version: "PRI * HTTP/2.0" (the h2 preface) is a 400 (C17)
 	}
-	if err := parseVersion(h, version); err != nil {
-		return err
+	v, err := parseVersion(version)
+	if err != nil {
+		return requestLine{}, err
 	}
-	h.method = Method(method) // a substring of the head: no allocation
-	h.target = target
-	return nil
+	return requestLine{methodLen: sp1, targetLen: sp2, version: v}, nil
 }
 
 // parseVersion accepts "HTTP/" DIGIT "." DIGIT; major 2 and above get 505.
-func parseVersion(h *requestHead, v string) error {
+func parseVersion(v string) (HTTPVersion, error) {
 	if len(v) != len("HTTP/1.1") || v[:5] != "HTTP/" || v[6] != '.' || !isDigit(v[5]) || !isDigit(v[7]) {
-		return badRequest("bad HTTP version %q", v)
+		return HTTPVersion{}, badRequest("bad HTTP version %q", v)
 	}
-	h.version = HTTPVersion{Major: v[5] - '0', Minor: v[7] - '0'}
-	if h.version.Major != 1 {
-		return &parseError{status: StatusHTTPVersionNotSupported, err: ErrVersionNotSupported, detail: v}
+	version := HTTPVersion{Major: v[5] - '0', Minor: v[7] - '0'}
+	if version.Major != 1 {
+		return HTTPVersion{}, &parseError{status: StatusHTTPVersionNotSupported, err: ErrVersionNotSupported, detail: v}
 	}
-	return nil
+	return version, nil
 }
 
 // checkTarget checks the request-target's form against the method
@@ -375,8 +388,9 @@ func hasBareCR(line []byte) bool { return bytes.IndexByte(line, '\r') >= 0 }
 // headBuffer is a connection's scratch space for reading request heads; it is
 // reused from one request to the next.
 type headBuffer struct {
-	buf   []byte // the lines of the head, line endings removed
-	lines []int  // end offset in buf of each line
+	buf     []byte      // the lines of the head, line endings removed
+	lines   []int       // end offset in buf of each line
+	reqLine requestLine // the request line's shape, checked when it arrived
 }
 
 // readHead reads one request head from br into hb: empty lines before the
@@ -409,9 +423,11 @@ func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits, bl blocker) erro
 			return badRequest("bare CR in request head")
 		}
 		if len(hb.lines) == 0 {
-			if err := checkRequestLine(line); err != nil {
+			rl, err := checkRequestLine(line)
+			if err != nil {
 				return err // 400 or 505 now, before waiting for the fields
 			}
+			hb.reqLine = rl
 		}
 		hb.buf = line
 		hb.lines = append(hb.lines, len(hb.buf))
@@ -440,11 +456,12 @@ func checkRequestStart(br *bufio.Reader, bl blocker) error {
 }
 
 // checkRequestLine validates the request line as soon as it is read, so
-// that a bad one (or an HTTP/2 preface) is answered without reading fields.
-func checkRequestLine(line []byte) error {
-	var h requestHead
-	// The temporary strings share line's memory and die with h, here.
-	return parseRequestLine(&h, unsafe.String(unsafe.SliceData(line), len(line)))
+// that a bad one (or an HTTP/2 preface) is answered without reading fields,
+// and returns its shape for parseHead.
+func checkRequestLine(line []byte) (requestLine, error) {
+	// The temporary string shares line's memory and is not kept: the result
+	// holds only lengths.
+	return parseRequestLine(unsafe.String(unsafe.SliceData(line), len(line)))
 }
 
 // lineLimit is how many more bytes the next line of the head may take.

@@ -147,7 +147,7 @@ func (c *conn) readRequest() bool {
 	r.head.headers = r.hdrs[:0]
 	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits, c)
 	if err == nil {
-		err = parseHead(&r.head, string(c.hb.buf), c.hb.lines, c.srv.cfg.headLimits)
+		err = parseHead(&r.head, string(c.hb.buf), &c.hb, c.srv.cfg.headLimits)
 	}
 	if err == nil {
 		err = c.prepareBody(r)
