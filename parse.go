@@ -59,6 +59,8 @@ type requestHead struct {
 	keepAlive      bool  // the client allows the connection to persist
 	expectContinue bool  // Expect: 100-continue on HTTP/1.1
 	upgrade        bool  // Connection: upgrade + Upgrade on HTTP/1.1
+	hasTE          bool  // a TE field is present (the response's framing may depend on it)
+	acceptEncLines int   // how many Accept-Encoding fields there are
 }
 
 // headLimits bounds what parseHead accepts.
@@ -239,6 +241,10 @@ func deriveFraming(h *requestHead) error {
 			if err := checkExpect(h, f.Value); err != nil {
 				return err
 			}
+		case f.Field.Equal("TE"):
+			h.hasTE = true
+		case f.Field.Equal("Accept-Encoding"):
+			h.acceptEncLines++
 		}
 	}
 	if hosts > 1 {

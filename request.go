@@ -186,7 +186,13 @@ func (r *Request) exchange() exchange {
 		keepAlive: r.head.keepAlive,
 		teChunked: -1,
 	}
-	x.acceptEnc = joinedValue(r.head.headers, "Accept-Encoding")
+	// deriveFraming counted these fields: most requests skip both scans.
+	if r.head.acceptEncLines > 0 {
+		x.acceptEnc = joinedValue(r.head.headers, "Accept-Encoding")
+	}
+	if !r.head.hasTE {
+		return x
+	}
 	if chunked, err := transferPreference(r.head.headers); err == nil {
 		x.teChunked = 0
 		if chunked {
