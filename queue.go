@@ -52,14 +52,24 @@ func (q *queue) push(r *Request) bool {
 		return r == nil // an Unblock after close is harmless
 	}
 	if len(q.waiters) > 0 {
-		w := q.waiters[0]
-		q.waiters[0] = nil
-		q.waiters = q.waiters[1:]
+		w := q.popWaiterLocked()
 		w.ch <- asDelivery(r)
 		return true
 	}
 	q.items = append(q.items, r)
 	return true
+}
+
+// popWaiterLocked removes and returns the longest-waiting receiver. It
+// shifts the rest down rather than reslicing, so that the slice keeps its
+// capacity and the next receiver's append does not allocate; there are
+// about as many waiters as worker goroutines. Called with mu held.
+func (q *queue) popWaiterLocked() *waiter {
+	w := q.waiters[0]
+	n := copy(q.waiters, q.waiters[1:])
+	q.waiters[n] = nil
+	q.waiters = q.waiters[:n]
+	return w
 }
 
 // popLocked takes the oldest entry. Called with mu held.
