@@ -601,7 +601,7 @@ func (e *encoder) Close() error {
 // whatever its coding, as net/http's client has it. Answer with
 // Empty(StatusForError(err)): 413, 400 and 415 respectively.
 func (r *Request) DecodedBody() (io.Reader, error) {
-	c, err := requestCoding(r.head.headers)
+	c, err := requestCoding(r.Headers())
 	if err != nil || c == codingIdentity {
 		if err != nil {
 			return nil, err

@@ -113,7 +113,7 @@ func applyFileConditions(r *Request, resp *Response) *Response {
 	if !hasETag {
 		etag = vs[:etagEnd]
 	}
-	conds := fileConditions(r.head.headers)
+	conds := fileConditions(r.Headers())
 	if noRanges {
 		conds.Range = ""
 	}

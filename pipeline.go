@@ -148,6 +148,7 @@ func (c *conn) readRequest() bool {
 	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits, c)
 	if err == nil {
 		err = parseHead(&r.head, string(c.hb.buf), &c.hb, c.srv.cfg.headLimits)
+		r.unlinkInlineHeaders()
 	}
 	if err == nil {
 		err = c.prepareBody(r)
@@ -346,8 +347,7 @@ func (c *conn) prepareBody(r *Request) error {
 		if _, err := io.ReadFull(c.br, b); err != nil {
 			return err
 		}
-		r.eager = eagerBody{b: b}
-		r.body = &r.eager
+		r.eager = eagerBody{b: b} // Body returns &r.eager: r.body stays nil
 	default:
 		// A separate object, never pointing back at r: the read loop keeps
 		// it to drain the body while r itself may become unreachable.

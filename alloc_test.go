@@ -1,0 +1,80 @@
+package tinyhttp
+
+import (
+	"bufio"
+	"cmp"
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+)
+
+// maxHelloWorldAllocs is the allocation budget of one keep-alive
+// hello-world exchange, server and application together: the *Request, its
+// head string and the application's *Response. Issue 5's target; a change
+// that adds an allocation to the hot path fails here, not in a benchmark
+// nobody reads.
+const maxHelloWorldAllocs = 3
+
+// TestHelloWorldAllocations counts the heap allocations of one keep-alive
+// exchange over loopback TCP, with a client that allocates nothing, so the
+// count is the server's and the application's.
+func TestHelloWorldAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	s := startServer(t, ServerConfig{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r := range s.Incoming() {
+			r.Respond(FromString("hello world"))
+		}
+	}()
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req := []byte(wrkRequest)
+	exchange := func() {
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		if err := readHello(br); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 100 { // warm the pools and the connection's buffers
+		exchange()
+	}
+	if got := testing.AllocsPerRun(1000, exchange); got > maxHelloWorldAllocs {
+		t.Errorf("%.2f allocations per hello-world exchange, want at most %d", got, maxHelloWorldAllocs)
+	}
+	s.Close()
+	<-done
+}
+
+// readHello consumes one hello-world response, checking its body, without
+// allocating.
+func readHello(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) == 2 {
+			break
+		}
+	}
+	body, err := br.Peek(len("hello world"))
+	if err != nil || string(body) != "hello world" {
+		return fmt.Errorf("body %q: %w", body, cmp.Or(err, errWrongBody))
+	}
+	_, err = br.Discard(len(body))
+	return err
+}
+
+// errWrongBody is readHello's error for a body other than hello world.
+var errWrongBody = errors.New("not hello world")
