@@ -25,6 +25,8 @@ const (
 type slot struct {
 	id    uint64
 	state slotState
+	gen   uint32   // the server's drop-sweep generation when req was filed
+	req   *Request // held while pending and not yet watched by finalizer (dropwatch.go)
 	x     exchange
 	resp  *Response
 	turn  chan struct{} // closed when a waiting raw writer or 100-continue gets its turn
@@ -377,14 +379,14 @@ func (c *conn) dispatch(r *Request) bool {
 	}
 	c.issued++
 	s := c.slotFor(r.id)
-	*s = slot{id: r.id, state: slotPending, x: x}
+	*s = slot{id: r.id, state: slotPending, x: x, req: r, gen: c.srv.dropGen.Load()}
+	r.drop = c
 	if waits {
 		c.waiting, c.waitingID, c.resolved = true, r.id, unresolved
 	}
 	c.mu.Unlock()
 	keepAlive := r.head.keepAlive
-	watchDrop(r, c)
-	c.srv.enqueue(r) // r is not used after this: it may become unreachable
+	c.srv.enqueue(r) // r is not used after this
 	if !waits {
 		return keepAlive
 	}
@@ -535,12 +537,12 @@ func (c *conn) submit(id uint64, resp *Response) error {
 		return ErrAlreadyAnswered
 	}
 	if c.broken || c.closing {
-		s.state = slotFree
+		s.state, s.req = slotFree, nil
 		c.mu.Unlock()
 		resp.closeBody()
 		return ErrConnectionClosed
 	}
-	s.state, s.resp = slotReady, resp
+	s.state, s.resp, s.req = slotReady, resp, nil
 	if c.writing || id != c.next {
 		c.mu.Unlock()
 		return nil
@@ -678,7 +680,7 @@ func (c *conn) awaitTurn(id uint64, claim bool) error {
 		return ErrAlreadyAnswered
 	}
 	if claim {
-		s.state = slotClaimed
+		s.state, s.req = slotClaimed, nil
 	}
 	for {
 		if c.broken || c.closing {

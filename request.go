@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"sync/atomic"
 )
 
@@ -45,7 +44,8 @@ type Request struct {
 	stream  *streamBody // the body when streamed from the connection
 
 	answered atomic.Bool // Respond, IntoWriter or Upgrade was called
-	drop     dropper     // who the drop finalizer tells; nil for a detached request
+	watched  atomic.Bool // the drop finalizer was set (dropwatch.go)
+	drop     dropper     // who answers r if it is dropped; nil for a detached request
 }
 
 // answerer takes the answer to a request.
@@ -77,7 +77,7 @@ func (r *Request) Header(name string) (string, bool) { return headerValue(r.Head
 
 // unlinkInlineHeaders records fields parsed into r.hdrs as a count instead
 // of a slice, so that r holds no pointer into itself: the drop finalizer
-// never runs for an object that reaches itself (see watchDrop).
+// never runs for an object that reaches itself (see dropwatch.go).
 func (r *Request) unlinkInlineHeaders() {
 	h := r.head.headers
 	if len(h) > 0 && &h[0] == &r.hdrs[0] {
@@ -141,14 +141,12 @@ func (r *Request) Respond(resp *Response) error {
 }
 
 // claimAnswer marks the request answered, once, and stops watching for its
-// drop: a removed finalizer costs far less than one that runs after the GC.
+// drop (dropwatch.go).
 func (r *Request) claimAnswer() bool {
 	if !r.answered.CompareAndSwap(false, true) {
 		return false
 	}
-	if r.drop != nil {
-		runtime.SetFinalizer(r, nil)
-	}
+	r.unwatchDrop()
 	return true
 }
 
@@ -193,7 +191,7 @@ func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 	if err != nil && !errors.Is(err, ErrConnectionClosed) {
 		r.answered.Store(false) // nothing was written: the request can still be answered
 		if r.drop != nil {
-			watchDrop(r, r.drop)
+			r.drop.rewatch(r)
 		}
 	}
 	return conn, err
@@ -226,25 +224,3 @@ func (r *Request) exchange() exchange {
 	}
 	return x
 }
-
-// dropper answers a request that was dropped without an answer.
-type dropper interface{ dropped(id uint64) }
-
-// watchDrop arranges for a 500 answer should r become unreachable unanswered.
-//
-// It is a finalizer, not a runtime.AddCleanup: AddCleanup allocates twice
-// (its argument's box and a closure) and a finalizer of a static function
-// allocates nothing, which is two of a hello-world exchange's five
-// allocations. The price is that a finalizer is not promised to run for an
-// object that can reach itself. Go 1.26's collector does skip pointers back
-// into the same object, but that is not documented, so a Request holds no
-// pointer into itself (see unlinkInlineHeaders and Body); and nothing it
-// points to points back at it for longer than a request is queued.
-// TestDroppedRequestAnswered500 drops requests of every shape to keep it so.
-func watchDrop(r *Request, d dropper) {
-	r.drop = d
-	runtime.SetFinalizer(r, answerDropped)
-}
-
-// answerDropped is the drop finalizer: it runs once r is unreachable.
-func answerDropped(r *Request) { r.drop.dropped(r.id) }

@@ -189,6 +189,7 @@ type Server struct {
 	unixPath string         // socket file to remove on close
 
 	closed    atomic.Bool
+	dropGen   atomic.Uint32 // drop sweeps so far (dropwatch.go)
 	done      chan struct{} // closed when the server stops accepting
 	closeOnce sync.Once
 	connCount atomic.Int64
@@ -303,6 +304,7 @@ func start(ln net.Listener, c *config) (*Server, error) {
 		upgraded: make(map[*upgradedConn]struct{}),
 		done:     make(chan struct{}),
 	}
+	s.sweepAfterEveryGC()
 	s.accepter.Add(1)
 	go s.acceptLoop()
 	return s, nil

@@ -230,6 +230,82 @@ func checkDropAnswered(t *testing.T, req string, reuse bool) {
 	}
 }
 
+// TestHeldRequestSurvivesDropSweeps holds a request through several
+// collections, which hand it from its slot to a drop finalizer, then answers
+// it: the answer is the application's, and no 500 follows once the answered
+// request is garbage.
+func TestHeldRequestSurvivesDropSweeps(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, "GET /held HTTP/1.1\r\nHost: a\r\n\r\n")
+	r := recvOne(t, s)
+	for range 4 {
+		runtime.GC()
+	}
+	if !r.watched.Load() {
+		t.Fatal("a request pending through collections is not watched by its finalizer")
+	}
+	if err := r.Respond(FromString("held")); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	if got := readResponses(t, br, 1); got[0] != "200 OK held" {
+		t.Fatalf("got %q", got[0])
+	}
+	r = nil
+	for range 4 {
+		runtime.GC()
+	}
+	io.WriteString(c, "GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+	recvOne(t, s).Respond(FromString("next"))
+	if got := readResponses(t, br, 1); got[0] != "200 OK next" {
+		t.Fatalf("after the held request, got %q, want only the next answer", got[0])
+	}
+}
+
+// TestDroppedAfterFailedUpgrade drops a request whose Upgrade failed before
+// writing (an invalid response), after the sweeps had already given it a
+// finalizer that the Upgrade removed: it is still answered 500.
+func TestDroppedAfterFailedUpgrade(t *testing.T) {
+	req := "GET /dropped HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	io.WriteString(c, req)
+	func() {
+		r := recvOne(t, s)
+		for range 4 {
+			runtime.GC()
+		}
+		if _, err := r.Upgrade("websocket", Empty(StatusSwitchingProtocols).WithHeader(Header{Field: "Bad Name", Value: "x"})); err == nil {
+			t.Fatal("Upgrade with an invalid header succeeded")
+		}
+	}()
+	br := bufio.NewReader(c)
+	got := make(chan string, 1)
+	go func() {
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- res.Status
+	}()
+	deadline := time.After(testTimeout)
+	for {
+		runtime.GC()
+		select {
+		case g := <-got:
+			if g != "500 Internal Server Error" {
+				t.Fatalf("dropped request got %q, want 500", g)
+			}
+			return
+		case <-deadline:
+			t.Fatal("the dropped request was never answered")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // TestServeAnswers500 checks Serve's safety net: a handler that returns
 // without answering, or panics, yields 500; the workers live on.
 func TestServeAnswers500(t *testing.T) {
