@@ -52,7 +52,7 @@ func (r *Request) unwatchDrop() {
 // answerDropped is the drop finalizer: it runs once r is unreachable.
 func answerDropped(r *Request) {
 	if !r.answered.Load() {
-		r.drop.dropped(r.id)
+		r.answer.dropped(r.id)
 	}
 }
 

@@ -51,16 +51,16 @@ func badRequest(format string, args ...any) *parseError {
 type requestHead struct {
 	method  Method
 	target  string
-	version HTTPVersion
 	headers []Header
 
 	contentLength  int64 // -1: no Content-Length field
-	chunked        bool  // Transfer-Encoding: chunked
-	keepAlive      bool  // the client allows the connection to persist
-	expectContinue bool  // Expect: 100-continue on HTTP/1.1
-	upgrade        bool  // Connection: upgrade + Upgrade on HTTP/1.1
-	hasTE          bool  // a TE field is present (the response's framing may depend on it)
-	acceptEncLines int   // how many Accept-Encoding fields there are
+	acceptEncLines int32 // how many Accept-Encoding fields there are
+	version        HTTPVersion
+	chunked        bool // Transfer-Encoding: chunked
+	keepAlive      bool // the client allows the connection to persist
+	expectContinue bool // Expect: 100-continue on HTTP/1.1
+	upgrade        bool // Connection: upgrade + Upgrade on HTTP/1.1
+	hasTE          bool // a TE field is present (the response's framing may depend on it)
 }
 
 // headLimits bounds what parseHead accepts.
@@ -80,6 +80,10 @@ func parseHead(h *requestHead, head string, hb *headBuffer, lim headLimits) erro
 	if len(lines)-1 > lim.maxFields {
 		return &parseError{status: StatusRequestHeaderFieldsTooLarge, err: ErrHeaderTooLarge,
 			detail: fmt.Sprintf("more than %d header fields", lim.maxFields)}
+	}
+	if n := len(lines) - 1; n > cap(h.headers)-len(h.headers) {
+		// Beyond the caller's inline array: one allocation of the exact size.
+		h.headers = append(make([]Header, 0, len(h.headers)+n), h.headers...)
 	}
 	start := lines[0]
 	for _, end := range lines[1:] {

@@ -349,7 +349,7 @@ func (c *conn) prepareBody(r *Request) error {
 		if _, err := io.ReadFull(c.br, b); err != nil {
 			return err
 		}
-		r.eager = eagerBody{b: b} // Body returns &r.eager: r.body stays nil
+		r.eager, r.hasEager = b, true // Body returns &r.eager: r.body stays nil
 	default:
 		// A separate object, never pointing back at r: the read loop keeps
 		// it to drain the body while r itself may become unreachable.
@@ -380,7 +380,6 @@ func (c *conn) dispatch(r *Request) bool {
 	c.issued++
 	s := c.slotFor(r.id)
 	*s = slot{id: r.id, state: slotPending, x: x, req: r, gen: c.srv.dropGen.Load()}
-	r.drop = c
 	if waits {
 		c.waiting, c.waitingID, c.resolved = true, r.id, unresolved
 	}
@@ -972,18 +971,16 @@ type noBody struct{}
 
 func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
 
-// eagerBody is a small body read before the request was queued.
-type eagerBody struct {
-	b   []byte
-	off int
-}
+// eagerBody is a small body read before the request was queued; reading
+// consumes it.
+type eagerBody []byte
 
 func (e *eagerBody) Read(p []byte) (int, error) {
-	if e.off >= len(e.b) {
+	if len(*e) == 0 {
 		return 0, io.EOF
 	}
-	n := copy(p, e.b[e.off:])
-	e.off += n
+	n := copy(p, *e)
+	*e = (*e)[n:]
 	return n, nil
 }
 

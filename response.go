@@ -42,20 +42,22 @@ const (
 type Response struct {
 	status    StatusCode
 	headers   []Header
-	kind      bodyKind
 	str       string
 	data      []byte
 	reader    io.Reader
 	length    int64 // -1: unknown
 	threshold int64
-	close     bool // the application asked for Connection: close
-	trusted   int  // headers[:trusted] were added by the library, valid by construction
-	compress  bool // WithCompression: encode the body if the client accepts a coding
 
 	file    *os.File  // set by FromFile: the body is this file
 	modTime time.Time // of file
 
 	inline [2]Header // backing array for headers, saving an allocation
+
+	// Small fields together, so that the struct fits the 208-byte size class.
+	trusted  int32 // headers[:trusted] were added by the library, valid by construction
+	kind     bodyKind
+	close    bool // the application asked for Connection: close
+	compress bool // WithCompression: encode the body if the client accepts a coding
 }
 
 // NewResponse builds a response. length is the body's length in bytes, or a
@@ -151,7 +153,7 @@ func (r *Response) WithHeader(h Header) *Response {
 		for i := range r.headers {
 			if r.headers[i].Field.Equal("Content-Type") {
 				r.headers[i].Value = h.Value
-				r.trusted = min(r.trusted, i) // the new value is the application's
+				r.trusted = min(r.trusted, int32(i)) // the new value is the application's
 				return r
 			}
 		}
@@ -219,7 +221,7 @@ func (r *Response) validate() error {
 
 // validateHeaders checks every header field can be written safely.
 func (r *Response) validateHeaders() error {
-	for _, h := range r.headers[min(r.trusted, len(r.headers)):] {
+	for _, h := range r.headers[min(int(r.trusted), len(r.headers)):] {
 		if err := h.validate(); err != nil {
 			return err
 		}

@@ -54,6 +54,11 @@ func (a sinkAnswerer) upgrade(_ *Request, protocol string, resp *Response) (net.
 
 func (a sinkAnswerer) trailers(*Request) []Header { return nil }
 
+// A detached request is never watched for a drop: its test sees the answer,
+// or its absence, through the sink.
+func (a sinkAnswerer) dropped(uint64)   {}
+func (a sinkAnswerer) rewatch(*Request) {}
+
 func init() { testhook.Render = renderResponse }
 
 // renderResponse serializes resp as it would answer a request of the given
