@@ -1344,6 +1344,22 @@ func cfC20(t *testing.T) {
 		}
 		c.expectFIN()
 	})
+	t.Run("counted from the last response on a busy connection", func(t *testing.T) {
+		// The read buffer's grace deadline is renewed lazily: a request
+		// soon after another keeps the earlier deadline, which then ends
+		// early. The idle timeout must not end early with it.
+		ts := startWireServer(t, ServerConfig{IdleTimeout: 2 * time.Second}, wireRoute)
+		c := ts.dial(t)
+		for range 2 {
+			c.send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+			if r := c.readResponse(false); r.Status != 200 || r.closes() {
+				t.Fatalf("got %v, want 200 on a persistent connection", r)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		c.expectOpenFor(time.Second)
+		c.expectFIN()
+	})
 	t.Run("no request at all", func(t *testing.T) {
 		ts := startWireServer(t, cfg, wireRoute)
 		c := ts.dial(t)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,6 +61,10 @@ type conn struct {
 	// head must wait (headArmed).
 	headArmed bool
 	out       deadlineWriter // what bw writes to
+	// graceUntil is the read deadline (Unix ns) that renewGrace set for the
+	// buffered wait, or 0 once any other read deadline replaced it.
+	graceUntil atomic.Int64
+	waitStart  time.Time // when the current wait for a request began, if the idle timeout runs
 
 	mu        sync.Mutex
 	slots     []slot // ring indexed by id % len(slots); grows up to the read-ahead limit
@@ -233,16 +238,37 @@ func (c *conn) startAwait(phase uint8) bool {
 	idle := c.srv.cfg.idleTimeout
 	quiet := c.issued == c.next // no response outstanding: the idle timeout runs
 	switch {
-	case phase == awaitBuffered && quiet && idle > 0:
-		c.setReadTimeout(min(idleGrace, idle))
+	case phase == awaitBuffered && quiet && 0 < idle && idle < idleGrace:
+		c.waitStart = time.Now()
+		c.setReadDeadline(c.waitStart.Add(idle))
 	case phase == awaitBuffered:
-		c.setReadTimeout(idleGrace)
+		c.waitStart = c.renewGrace()
 	case quiet && idle > 0:
-		c.setReadTimeout(max(idle-idleGrace, time.Millisecond))
+		// The grace may have ended early (renewGrace): the idle timeout
+		// counts from the start of the wait all the same.
+		c.setReadDeadline(c.waitStart.Add(idle))
 	default:
 		c.clearDeadline() // the idle timeout starts once the responses are out (afterWrite)
 	}
 	return true
+}
+
+// renewGrace arms the buffered wait's deadline, idleGrace from now, unless
+// the one it set for an earlier wait still has half of that to run: a busy
+// keep-alive connection then sets a read deadline every idleGrace/2 rather
+// than on every request (a deadline change cost about 1,800 user-space
+// instructions per request in callgrind, more than parsing the request).
+// A grace that ends early only gives the read buffer back sooner. It returns
+// the time it read. Called with mu held.
+func (c *conn) renewGrace() time.Time {
+	now := time.Now()
+	if until := c.graceUntil.Load(); until-now.UnixNano() >= int64(idleGrace/2) {
+		return now
+	}
+	t := now.Add(idleGrace)
+	c.rwc.SetReadDeadline(t)
+	c.graceUntil.Store(t.UnixNano())
+	return now
 }
 
 // isStopped is stopped with the lock taken.
@@ -314,13 +340,20 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 // setReadTimeout sets the read deadline d from now (none when d <= 0).
 func (c *conn) setReadTimeout(d time.Duration) {
 	if d > 0 {
-		c.rwc.SetReadDeadline(time.Now().Add(d))
+		c.setReadDeadline(time.Now().Add(d))
 	} else {
-		c.rwc.SetReadDeadline(time.Time{})
+		c.setReadDeadline(time.Time{})
 	}
 }
 
-func (c *conn) clearDeadline() { c.rwc.SetReadDeadline(time.Time{}) }
+// setReadDeadline sets the socket's read deadline. Every read deadline but
+// renewGrace's goes through it, so that renewGrace knows its own is gone.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.graceUntil.Store(0)
+	c.rwc.SetReadDeadline(t)
+}
+
+func (c *conn) clearDeadline() { c.setReadDeadline(time.Time{}) }
 
 // eagerBodyLimit is the largest body read before its request is queued, like
 // tiny-http: small bodies then cost the application no read from the socket,
@@ -635,7 +668,7 @@ func (c *conn) passTurn() {
 // Called with mu held.
 func (c *conn) afterWrite() {
 	if c.closing || c.broken {
-		c.rwc.SetReadDeadline(aLongTimeAgo) // interrupt a read of a request that will not be answered
+		c.setReadDeadline(aLongTimeAgo) // interrupt a read of a request that will not be answered
 	} else if c.awaiting == awaitUnbuffered && c.issued == c.next {
 		c.setReadTimeout(c.srv.cfg.idleTimeout)
 	}
@@ -810,6 +843,7 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 	c.endTurn()
 	c.mu.Unlock()
 	c.resolve(r.id, handedOver)
+	c.graceUntil.Store(0)
 	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
 	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, br: c.br}), nil
 }
@@ -1112,6 +1146,6 @@ func (c *conn) drain() {
 // be read. Called with mu held.
 func (c *conn) interruptAwait() {
 	if c.awaiting != awaitNone {
-		c.rwc.SetReadDeadline(aLongTimeAgo)
+		c.setReadDeadline(aLongTimeAgo)
 	}
 }

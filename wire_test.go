@@ -584,6 +584,19 @@ func (c *wireClient) expectFIN() {
 	}
 }
 
+// expectOpenFor checks that the server neither sends nor closes anything
+// for d: a read that long times out.
+func (c *wireClient) expectOpenFor(d time.Duration) {
+	c.tb.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(d))
+	defer c.conn.SetReadDeadline(time.Time{})
+	var buf [512]byte
+	n, err := c.br.Read(buf[:])
+	if ne, ok := err.(net.Error); n > 0 || !ok || !ne.Timeout() {
+		c.tb.Fatalf("expected nothing for %v, got %q and %v", d, buf[:n], err)
+	}
+}
+
 // readExactly reads n raw bytes within wireTimeout.
 func (c *wireClient) readExactly(n int) []byte {
 	c.tb.Helper()
