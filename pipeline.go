@@ -235,6 +235,9 @@ func (c *conn) startAwait(phase uint8) bool {
 		return false
 	}
 	c.awaiting = phase
+	if phase == awaitUnbuffered {
+		c.releaseWriter()
+	}
 	idle := c.srv.cfg.idleTimeout
 	quiet := c.issued == c.next // no response outstanding: the idle timeout runs
 	switch {
@@ -308,14 +311,29 @@ func (c *conn) releaseReader() {
 // Called with mu held.
 func (c *conn) takeTurn() {
 	c.writing = true
-	c.bw = writerPool.Get().(*bufio.Writer)
-	c.bw.Reset(&c.out)
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(&c.out)
+	}
 }
 
-// endTurn ends the writer's turn; its write buffer, flushed, goes back to
-// the pool. Called with mu held.
+// endTurn ends the writer's turn. A busy connection keeps its (flushed)
+// write buffer for the next response, saving a pool round trip per request;
+// it goes back to the pool once the connection idles (the read loop's
+// unbuffered wait) or ends. Called with mu held.
 func (c *conn) endTurn() {
 	c.writing = false
+	if c.awaiting == awaitUnbuffered || c.closing || c.broken {
+		c.releaseWriter()
+	}
+}
+
+// releaseWriter gives the write buffer back to the pool, unless a writer
+// has it. Called with mu held.
+func (c *conn) releaseWriter() {
+	if c.writing || c.bw == nil {
+		return
+	}
 	c.bw.Reset(nil)
 	writerPool.Put(c.bw)
 	c.bw = nil
@@ -896,6 +914,7 @@ func (c *conn) finish() {
 	}
 	upgraded, broken := c.upgraded, c.broken
 	c.broken = c.broken || !upgraded
+	c.releaseWriter()
 	c.mu.Unlock()
 	if !upgraded {
 		if !broken {

@@ -33,7 +33,9 @@ type delivery struct {
 	err error
 }
 
-var waiterPool = sync.Pool{New: func() any { return &waiter{ch: make(chan delivery, 1)} }}
+func newWaiter() *waiter { return &waiter{ch: make(chan delivery, 1)} }
+
+var waiterPool = sync.Pool{New: func() any { return newWaiter() }}
 
 // asDelivery turns a queue entry into what a receiver returns.
 func asDelivery(r *Request) delivery {
@@ -103,6 +105,16 @@ func (q *queue) tryRecv() (*Request, error) {
 // recv waits for an entry until timeout or cancel fires (either may be
 // nil), returning errTimedOut then.
 func (q *queue) recv(timeout <-chan time.Time, cancel <-chan struct{}) (*Request, error) {
+	w := waiterPool.Get().(*waiter)
+	r, err := q.recvWith(w, timeout, cancel)
+	waiterPool.Put(w)
+	return r, err
+}
+
+// recvWith is recv with the caller's waiter, which is free again when it
+// returns (out of the waiter list, its channel empty): a loop of receives
+// such as Incoming uses one waiter throughout.
+func (q *queue) recvWith(w *waiter, timeout <-chan time.Time, cancel <-chan struct{}) (*Request, error) {
 	q.mu.Lock()
 	if r, ok := q.popLocked(); ok {
 		q.mu.Unlock()
@@ -113,7 +125,6 @@ func (q *queue) recv(timeout <-chan time.Time, cancel <-chan struct{}) (*Request
 		q.mu.Unlock()
 		return nil, ErrServerClosed
 	}
-	w := waiterPool.Get().(*waiter)
 	q.waiters = append(q.waiters, w)
 	q.mu.Unlock()
 	var d delivery
@@ -128,7 +139,6 @@ func (q *queue) recv(timeout <-chan time.Time, cancel <-chan struct{}) (*Request
 			d = q.abandon(w)
 		}
 	}
-	waiterPool.Put(w)
 	return d.r, d.err
 }
 

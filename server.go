@@ -473,8 +473,9 @@ func (s *Server) RecvContext(ctx context.Context) (*Request, error) {
 //	}
 func (s *Server) Incoming() iter.Seq[*Request] {
 	return func(yield func(*Request) bool) {
+		w := newWaiter() // one for the whole loop, not a pool round trip per request
 		for {
-			r, err := s.Recv()
+			r, err := s.q.recvWith(w, nil, nil)
 			if err != nil || !yield(r) {
 				return
 			}
