@@ -322,22 +322,23 @@ load_settings() {
 	esac
 }
 
-# request_load measures peer $1 under request load $2: warm-up, then RUNS runs.
-request_load() {
-	local peer=$1 load=$2 run
-	start_server "$peer" "$load" || {
+# request_one measures peer $1 under request load $2 once (run $3), on a
+# fresh server: warm-up, then one measured run.
+request_one() {
+	local peer=$1 load=$2 run=$3
+	start_server "$peer" "$load-$run" || {
 		record_failed "$peer" "$load" "$START_ERROR"
-		return
+		return 1
 	}
 	load_settings "$load"
 	LOAD_NOTE=""
 	[ "$load" = close ] && ! announces_close && LOAD_NOTE="the server closes without sending Connection: close, so wrk counts every close as a read error (the answers were whole)"
-	WRK_PIPELINE=$LOAD_PIPELINE run_wrk "$WARMUP" "$LOGS/wrk-$peer-$load-warmup.log" "$LOAD_PATH" "${LOAD_ARGS[@]}"
-	measure_runs request_run "$peer" "$load"
+	WRK_PIPELINE=$LOAD_PIPELINE run_wrk "$WARMUP" "$LOGS/wrk-$peer-$load-warmup-$run.log" "$LOAD_PATH" "${LOAD_ARGS[@]}"
+	measure_one request_run "$peer" "$load" "$run"
 	stop_server
 }
 
-# request_run makes one wrk run and sets ROW and OTHER (see measure_runs).
+# request_run makes one wrk run and sets ROW and OTHER (see measure_one).
 request_run() {
 	local peer=$1 load=$2 run=$3 out=$LOGS/wrk-$1-$2-$3.log
 	local t0 t1 busy0 busy1 cpu0 cpu1 req dur errors rps share note="" status=ok
@@ -368,40 +369,36 @@ request_run() {
 		other_cpu_pct="$OTHER" note="$note")
 }
 
-# measure_runs calls $1 (request_run or file_run) RUNS times with the other
-# arguments and the run number, and records the ROW each call sets. A run
+# measure_one calls $1 (request_run or file_run) with the other arguments,
+# the last of which is the run number, and records the ROW it sets. A run
 # during which something else took more than NOISE_MAX % of the server's
 # core (OTHER) is measured again after waiting for quiet, at most RETRIES
 # times; the last try is recorded, with its other_cpu_pct.
-measure_runs() {
-	local fn=$1 run try
+measure_one() {
+	local fn=$1 try
 	shift
-	for ((run = 1; run <= RUNS; run++)); do
-		for ((try = 0; ; try++)); do
-			ROW=() OTHER=0
-			"$fn" "$@" "$run"
-			[ "${OTHER%.*}" -le "$NOISE_MAX" ] || [ "$try" -ge "$RETRIES" ] && break
-			log "run $run was disturbed (other load ${OTHER}% > ${NOISE_MAX}%); measuring it again"
-			wait_quiet
-		done
-		record "${ROW[@]}"
+	for ((try = 0; ; try++)); do
+		ROW=() OTHER=0
+		"$fn" "$@"
+		[ "${OTHER%.*}" -le "$NOISE_MAX" ] || [ "$try" -ge "$RETRIES" ] && break
+		log "run ${*: -1} was disturbed (other load ${OTHER}% > ${NOISE_MAX}%); measuring it again"
+		wait_quiet
 	done
+	record "${ROW[@]}"
 }
 
 # ---------------------------------------------------------------- idle
 
-# idle_load measures peer $1 holding IDLE_CONNS idle connections, RUNS
-# times, each with a fresh server so that VmHWM is that run's own.
-idle_load() {
-	local peer=$1 run
-	for ((run = 1; run <= RUNS; run++)); do
-		start_server "$peer" "idle-$run" || {
-			record_failed "$peer" idle "$START_ERROR"
-			return
-		}
-		idle_run "$peer" "$run"
-		stop_server
-	done
+# idle_one measures peer $1 holding IDLE_CONNS idle connections (run $2),
+# with a fresh server so that VmHWM is that run's own.
+idle_one() {
+	local peer=$1 run=$2
+	start_server "$peer" "idle-$run" || {
+		record_failed "$peer" idle "$START_ERROR"
+		return 1
+	}
+	idle_run "$peer" "$run"
+	stop_server
 }
 
 # idle_run opens the connections with idleconns, waits for its ready line,
@@ -449,15 +446,16 @@ make_file() {
 	dd if=/dev/zero of="$FILE" bs=1M count="$FILE_MB" status=none
 }
 
-# file_load measures peer $1 sending the file over one connection RUNS times.
-file_load() {
-	local peer=$1 run
-	start_server "$peer" file || {
+# file_one measures peer $1 sending the file over one connection (run $2),
+# after a warm-up download that also brings the file into the page cache.
+file_one() {
+	local peer=$1 run=$2
+	start_server "$peer" "file-$run" || {
 		record_failed "$peer" file "$START_ERROR"
-		return
+		return 1
 	}
-	download >/dev/null # warm-up, and brings the file into the page cache
-	measure_runs file_run "$peer"
+	download >/dev/null
+	measure_one file_run "$peer" "$run"
 	stop_server
 }
 
@@ -468,7 +466,7 @@ download() {
 		-w '%{http_code} %{size_download} %{speed_download}' "http://127.0.0.1:$PORT/file"
 }
 
-# file_run makes one download and sets ROW and OTHER (see measure_runs).
+# file_run makes one download and sets ROW and OTHER (see measure_one).
 file_run() {
 	local peer=$1 run=$2 t0 t1 busy0 busy1 cpu0 cpu1 res code size speed errors=0 status=ok mbps want
 	want=$((FILE_MB * 1024 * 1024))
@@ -527,6 +525,23 @@ raise_fd_limit() {
 	fi
 }
 
+# run_load measures every built peer under load $1, RUNS times, the peers
+# interleaved. A peer that fails to start is recorded once and skipped.
+run_load() {
+	local load=$1 run i n=${#BUILT[@]} peer failed=" "
+	for ((run = 1; run <= RUNS; run++)); do
+		for ((i = 0; i < n; i++)); do
+			peer=${BUILT[(i + run - 1) % n]}
+			[[ "$failed" == *" $peer "* ]] && continue
+			case "$load" in
+			idle) idle_one "$peer" "$run" ;;
+			file) file_one "$peer" "$run" ;;
+			*) request_one "$peer" "$load" "$run" ;;
+			esac || failed+="$peer "
+		done
+	done
+}
+
 main() {
 	check_tools
 	raise_fd_limit
@@ -541,19 +556,14 @@ main() {
 	[[ " $LOADS " == *" file "* ]] && make_file
 	[ -z "$FILE" ] && FILE=/dev/null
 	write_meta
-	# Load by load, the peers one after another: a ratio then compares runs
-	# minutes apart, not a whole pass apart, so slow drift of the machine's
-	# speed (seen here: ±15% over half an hour) bears less on it.
+	# Load by load, and within a load run by run, each run going through
+	# every peer in turn (starting one peer further each time): a ratio then
+	# compares runs seconds apart, so the machine's drift in speed (seen
+	# here: ±15% over minutes) bears on every peer alike.
 	for load in $LOADS; do
-		for peer in "${BUILT[@]}"; do
-			log "=== $peer / $load"
-			wait_quiet
-			case "$load" in
-			idle) idle_load "$peer" ;;
-			file) file_load "$peer" ;;
-			*) request_load "$peer" "$load" ;;
-			esac
-		done
+		log "=== $load"
+		wait_quiet
+		run_load "$load"
 	done
 	"$BIN/report" -runs "$RUNS_CSV" -meta "$OUT/meta.txt" -json "$OUT/latest.json" -md "$OUT/latest.md" -chart latest.svg &&
 		"$BIN/chart" -in "$OUT/latest.json" -out "$OUT/latest.svg" &&
