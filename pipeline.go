@@ -65,6 +65,7 @@ type conn struct {
 	// buffered wait, or 0 once any other read deadline replaced it.
 	graceUntil atomic.Int64
 	waitStart  time.Time // when the current wait for a request began, if the idle timeout runs
+	lastWrite  time.Time // the clock reading of the last write batch (for Date)
 
 	mu        sync.Mutex
 	slots     []slot // ring indexed by id % len(slots); grows up to the read-ahead limit
@@ -244,12 +245,23 @@ func (c *conn) startAwait(phase uint8) bool {
 	case phase == awaitBuffered && quiet && 0 < idle && idle < idleGrace:
 		c.waitStart = time.Now()
 		c.setReadDeadline(c.waitStart.Add(idle))
+	case phase == awaitBuffered && quiet:
+		c.waitStart = time.Now()
+		c.renewGrace(c.waitStart)
 	case phase == awaitBuffered:
-		c.waitStart = c.renewGrace()
+		// A response is outstanding, so the idle timeout will count from its
+		// write, and the last write batch's clock reading is recent enough
+		// for renewGrace: the hot keep-alive path reads no clock.
+		c.renewGrace(c.lastWrite)
 	case quiet && idle > 0:
 		// The grace may have ended early (renewGrace): the idle timeout
-		// counts from the start of the wait all the same.
-		c.setReadDeadline(c.waitStart.Add(idle))
+		// counts from the start of the wait or the last write, whichever
+		// came later, all the same.
+		start := c.waitStart
+		if c.lastWrite.After(start) {
+			start = c.lastWrite
+		}
+		c.setReadDeadline(start.Add(idle))
 	default:
 		c.clearDeadline() // the idle timeout starts once the responses are out (afterWrite)
 	}
@@ -257,21 +269,22 @@ func (c *conn) startAwait(phase uint8) bool {
 }
 
 // renewGrace arms the buffered wait's deadline, idleGrace from now, unless
-// the one it set for an earlier wait still has half of that to run: a busy
-// keep-alive connection then sets a read deadline every idleGrace/2 rather
-// than on every request (a deadline change cost about 1,800 user-space
-// instructions per request in callgrind, more than parsing the request).
-// A grace that ends early only gives the read buffer back sooner. It returns
-// the time it read. Called with mu held.
-func (c *conn) renewGrace() time.Time {
-	now := time.Now()
-	if until := c.graceUntil.Load(); until-now.UnixNano() >= int64(idleGrace/2) {
-		return now
+// the one it set for an earlier wait still has half of that to run as of
+// seen, a recent clock reading: a busy keep-alive connection then sets a
+// read deadline every idleGrace/2 rather than on every request (a deadline
+// change cost about 1,800 user-space instructions per request in
+// callgrind, more than parsing the request), and reads the clock only then.
+// seen may lag behind now, so a kept deadline may have passed already: the
+// wait then ends at once and gives the read buffer back early, which is
+// harmless, and the deadline that replaces it makes the next renewal read
+// the clock. Called with mu held.
+func (c *conn) renewGrace(seen time.Time) {
+	if until := c.graceUntil.Load(); until != 0 && until-seen.UnixNano() >= int64(idleGrace/2) {
+		return
 	}
-	t := now.Add(idleGrace)
+	t := time.Now().Add(idleGrace)
 	c.rwc.SetReadDeadline(t)
 	c.graceUntil.Store(t.UnixNano())
-	return now
 }
 
 // isStopped is stopped with the lock taken.
@@ -608,6 +621,8 @@ func (c *conn) writeReady(mine uint64) (mineErr error) {
 	yields := 0
 	for {
 		now := time.Now() // one clock read for the Date of every response in the batch
+		c.lastWrite = now
+		c.out.fresh = now // and for the write deadline
 		for wrote := false; !c.broken && !c.closing; {
 			s := c.lookup(c.next)
 			if s == nil || s.state != slotReady {
@@ -953,6 +968,7 @@ type deadlineWriter struct {
 	conn    net.Conn
 	timeout time.Duration
 	expires time.Time // the deadline last set
+	fresh   time.Time // a clock reading the next renew may use instead of reading the clock
 }
 
 // writeChunkForDeadline bounds each ReadFrom step, so that the write timeout
@@ -967,7 +983,12 @@ func (w *deadlineWriter) renew() {
 	if w.timeout <= 0 {
 		return
 	}
-	target := time.Now().Add(w.timeout)
+	now := w.fresh
+	if now.IsZero() {
+		now = time.Now()
+	}
+	w.fresh = time.Time{} // good for one renewal: a long transfer reads the clock
+	target := now.Add(w.timeout)
 	if target.Sub(w.expires) < w.timeout/renewSlack {
 		return
 	}
