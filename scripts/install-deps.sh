@@ -20,6 +20,7 @@ REQUIRED=(
 	util-linux        # taskset, used to pin server and load generator
 	ca-certificates   # curl over TLS in checks
 	librust-tiny-http-dev # the original Rust crate, built offline by bench/rust-tiny-http
+	valgrind          # bench/callgrind.sh: instructions per request, immune to timing noise
 )
 # Packages that help but whose absence is not fatal.
 OPTIONAL=(
