@@ -36,8 +36,9 @@
 // IntoWriter (raw bytes) or with Upgrade (a protocol switch). Responses on
 // one connection always leave in request order, whatever order the
 // application answers in; responses ready together leave in one write. A
-// request that becomes unreachable without an answer is answered 500, so a
-// forgotten request never wedges its connection.
+// request that becomes unreachable without an answer is answered 500 within
+// the next two garbage collections, so a forgotten request never wedges its
+// connection.
 //
 // # Files, compression, upgrades
 //

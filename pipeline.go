@@ -581,7 +581,7 @@ func (c *conn) respond(r *Request, resp *Response) error {
 }
 
 // dropped answers 500 for a request that became unreachable unanswered. It
-// runs on the runtime's cleanup goroutine, so it only starts the answer.
+// runs on the runtime's finalizer goroutine, so it only starts the answer.
 func (c *conn) dropped(id uint64) {
 	c.mu.Lock()
 	s := c.lookup(id)
@@ -591,7 +591,7 @@ func (c *conn) dropped(id uint64) {
 		return
 	}
 	c.resolve(id, stopReading) // its body, if streamed, is abandoned mid-way
-	// Writing may block on a slow client: not on the runtime's cleanup goroutine.
+	// Writing may block on a slow client: not on the runtime's finalizer goroutine.
 	go c.submit(id, Empty(StatusInternalServerError))
 }
 

@@ -496,7 +496,7 @@ write_meta() {
 		echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 		echo "kernel=$(uname -r)"
 		echo "pinning=server on CPU $SERVER_CPU, load generator on CPU $CLIENT_CPU (taskset)"
-		echo "runs=$RUNS per load (median), after a $WARMUP warm-up"
+		echo "runs=$RUNS per load (median), each after a $WARMUP warm-up, peers interleaved run by run"
 		echo "duration=$DURATION per run"
 		echo "connections=$CONNS (wrk -t1); pipelining depth $DEPTH; idle connections $IDLE_CONNS; file $FILE_MB MiB"
 		echo "go=$(go version | awk '{print $3}')"

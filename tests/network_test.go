@@ -139,8 +139,8 @@ func TestNetwork_PipeliningTest(t *testing.T) {
 // answering still gets a 5xx response.
 //
 // Adjusted: Go has no destructor; tinyhttp answers an unreachable request
-// with a 500 from a runtime cleanup (DESIGN.md). The test therefore runs the
-// garbage collector until the response arrives (or testTimeout passes).
+// with a 500 from a runtime finalizer (dropwatch.go). The test therefore runs
+// the garbage collector until the response arrives (or testTimeout passes).
 func TestNetwork_ServerCrashResultsInResponse(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
