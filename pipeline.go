@@ -279,7 +279,8 @@ func (c *conn) startAwait(phase uint8) bool {
 // harmless, and the deadline that replaces it makes the next renewal read
 // the clock. Called with mu held.
 func (c *conn) renewGrace(seen time.Time) {
-	if until := c.graceUntil.Load(); until != 0 && until-seen.UnixNano() >= int64(idleGrace/2) {
+	until := c.graceUntil.Load()
+	if until != 0 && !seen.IsZero() && until-seen.UnixNano() >= int64(idleGrace/2) {
 		return
 	}
 	t := time.Now().Add(idleGrace)
@@ -678,6 +679,7 @@ func (c *conn) writeReady(mine uint64) (mineErr error) {
 			break
 		}
 	}
+	c.out.fresh = time.Time{} // normally used up by the batch's first write; never left for a later writer
 	c.passTurn()
 	c.mu.Unlock()
 	return mineErr
