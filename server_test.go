@@ -239,11 +239,13 @@ func TestHeldRequestSurvivesDropSweeps(t *testing.T) {
 	c := dial(t, s)
 	io.WriteString(c, "GET /held HTTP/1.1\r\nHost: a\r\n\r\n")
 	r := recvOne(t, s)
-	for range 4 {
+	// The sweeps run on the finalizer goroutine, after the collections.
+	for deadline := time.Now().Add(testTimeout); !r.watched.Load(); {
+		if time.Now().After(deadline) {
+			t.Fatal("a request pending through collections is not watched by its finalizer")
+		}
 		runtime.GC()
-	}
-	if !r.watched.Load() {
-		t.Fatal("a request pending through collections is not watched by its finalizer")
+		time.Sleep(time.Millisecond)
 	}
 	if err := r.Respond(FromString("held")); err != nil {
 		t.Fatal(err)
@@ -264,8 +266,8 @@ func TestHeldRequestSurvivesDropSweeps(t *testing.T) {
 }
 
 // TestDroppedAfterFailedUpgrade drops a request whose Upgrade failed before
-// writing (an invalid response), after the sweeps had already given it a
-// finalizer that the Upgrade removed: it is still answered 500.
+// writing (an invalid response), after the sweeps had given it a finalizer
+// that the Upgrade removed: it is still answered 500.
 func TestDroppedAfterFailedUpgrade(t *testing.T) {
 	req := "GET /dropped HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
 	s := startServer(t, ServerConfig{})
@@ -273,8 +275,12 @@ func TestDroppedAfterFailedUpgrade(t *testing.T) {
 	io.WriteString(c, req)
 	func() {
 		r := recvOne(t, s)
-		for range 4 {
+		for deadline := time.Now().Add(testTimeout); !r.watched.Load(); {
+			if time.Now().After(deadline) {
+				t.Fatal("a request pending through collections is not watched by its finalizer")
+			}
 			runtime.GC()
+			time.Sleep(time.Millisecond)
 		}
 		if _, err := r.Upgrade("websocket", Empty(StatusSwitchingProtocols).WithHeader(Header{Field: "Bad Name", Value: "x"})); err == nil {
 			t.Fatal("Upgrade with an invalid header succeeded")
