@@ -45,21 +45,33 @@ func asDelivery(r *Request) delivery {
 	return delivery{r: r}
 }
 
+// pushResult says what push did with an entry.
+type pushResult uint8
+
+const (
+	pushRefused pushResult = iota // the queue is closed: nothing was queued
+	pushQueued                    // queued for the next receiver
+	pushHanded                    // handed to a waiting receiver, now runnable
+)
+
 // push queues r (nil: an Unblock token), or hands it to the longest-waiting
-// receiver. It returns false, queueing nothing, once the queue is closed.
-func (q *queue) push(r *Request) bool {
+// receiver. It queues nothing once the queue is closed.
+func (q *queue) push(r *Request) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return r == nil // an Unblock after close is harmless
+		if r == nil {
+			return pushQueued // an Unblock after close is harmless
+		}
+		return pushRefused
 	}
 	if len(q.waiters) > 0 {
 		w := q.popWaiterLocked()
 		w.ch <- asDelivery(r)
-		return true
+		return pushHanded
 	}
 	q.items = append(q.items, r)
-	return true
+	return pushQueued
 }
 
 // popWaiterLocked removes and returns the longest-waiting receiver. It

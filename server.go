@@ -489,11 +489,14 @@ func (s *Server) Incoming() iter.Seq[*Request] {
 func (s *Server) Unblock() { s.q.push(nil) }
 
 // enqueue hands a request to the application; a request that arrives after
-// the queue closed is answered 503 with Connection: close.
-func (s *Server) enqueue(r *Request) {
-	if !s.q.push(r) {
+// the queue closed is answered 503 with Connection: close. It reports what
+// the queue did with the request.
+func (s *Server) enqueue(r *Request) pushResult {
+	res := s.q.push(r)
+	if res == pushRefused {
 		r.Respond(Empty(StatusServiceUnavailable).WithHeader(Header{Field: "Connection", Value: "close"}))
 	}
+	return res
 }
 
 // Close stops the server now: the listener and every connection, upgraded
