@@ -23,19 +23,7 @@ func TestHelloWorldAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocation counts")
 	}
-	s := startServer(t, ServerConfig{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for r := range s.Incoming() {
-			r.Respond(FromString("hello world"))
-		}
-	}()
-	c, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialHelloTCP(t)
 	br := bufio.NewReader(c)
 	req := []byte(wrkRequest)
 	exchange := func() {
@@ -52,8 +40,40 @@ func TestHelloWorldAllocations(t *testing.T) {
 	if got := testing.AllocsPerRun(1000, exchange); got > maxHelloWorldAllocs {
 		t.Errorf("%.2f allocations per hello-world exchange, want at most %d", got, maxHelloWorldAllocs)
 	}
-	s.Close()
-	<-done
+}
+
+// dialHelloTCP starts a server on loopback TCP whose one receiver answers
+// every request "hello world", and dials it. The cleanup closes the
+// connection and the server, waits for the receiver to end and, in a test,
+// checks that no goroutine outlives the server.
+func dialHelloTCP(tb testing.TB) net.Conn {
+	tb.Helper()
+	base := wireGoroutines()
+	s, err := NewServer(ServerConfig{Addr: "127.0.0.1:0"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r := range s.Incoming() {
+			r.Respond(FromString("hello world"))
+		}
+	}()
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		s.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		c.Close()
+		s.Close()
+		<-done
+		if t, ok := tb.(*testing.T); ok {
+			checkGoroutines(t, base)
+		}
+	})
+	return c
 }
 
 // readHello consumes one hello-world response, checking its body, without

@@ -164,22 +164,7 @@ func readHelloResponse(b *testing.B, br *bufio.Reader) {
 // deadlines do not allocate as net.Pipe's do: allocs/op is what the server
 // allocates per request, the application's Response included.
 func BenchmarkHelloWorldTCP(b *testing.B) {
-	s, err := NewServer(ServerConfig{Addr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	go func() {
-		for r := range s.Incoming() {
-			r.Respond(FromString("hello world"))
-		}
-	}()
-	c, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	benchKeepAlive(b, c)
+	benchKeepAlive(b, dialHelloTCP(b))
 }
 
 func BenchmarkChunkedDecode(b *testing.B) {

@@ -197,6 +197,23 @@ func checkDropAnswered(t *testing.T, req string, reuse bool) {
 	io.WriteString(c, req)
 	func() { recvOne(t, s) }() // received, never answered
 	br := bufio.NewReader(c)
+	if g := collectUntilAnswer(t, br); g != "500 Internal Server Error" {
+		t.Fatalf("dropped request got %q, want 500", g)
+	}
+	if !reuse {
+		return
+	}
+	io.WriteString(c, "GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+	recvOne(t, s).Respond(FromString("next"))
+	if b := readResponses(t, br, 1); b[0] != "200 OK next" {
+		t.Fatalf("next request got %q", b[0])
+	}
+}
+
+// collectUntilAnswer collects garbage until the next response arrives on
+// br, and returns its status line (or the read error), within testTimeout.
+func collectUntilAnswer(t *testing.T, br *bufio.Reader) string {
+	t.Helper()
 	got := make(chan string, 1)
 	go func() {
 		res, err := http.ReadResponse(br, nil)
@@ -211,22 +228,24 @@ func checkDropAnswered(t *testing.T, req string, reuse bool) {
 		runtime.GC()
 		select {
 		case g := <-got:
-			if g != "500 Internal Server Error" {
-				t.Fatalf("dropped request got %q, want 500", g)
-			}
-			if !reuse {
-				return
-			}
-			io.WriteString(c, "GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
-			recvOne(t, s).Respond(FromString("next"))
-			if b := readResponses(t, br, 1); b[0] != "200 OK next" {
-				t.Fatalf("next request got %q", b[0])
-			}
-			return
+			return g
 		case <-deadline:
 			t.Fatal("the dropped request was never answered")
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// collectUntilWatched collects garbage until the drop sweeps, which run on
+// the finalizer goroutine after collections, have handed r to its finalizer.
+func collectUntilWatched(t *testing.T, r *Request) {
+	t.Helper()
+	for deadline := time.Now().Add(testTimeout); !r.watched.Load(); {
+		if time.Now().After(deadline) {
+			t.Fatal("a request pending through collections is not watched by its finalizer")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -239,14 +258,7 @@ func TestHeldRequestSurvivesDropSweeps(t *testing.T) {
 	c := dial(t, s)
 	io.WriteString(c, "GET /held HTTP/1.1\r\nHost: a\r\n\r\n")
 	r := recvOne(t, s)
-	// The sweeps run on the finalizer goroutine, after the collections.
-	for deadline := time.Now().Add(testTimeout); !r.watched.Load(); {
-		if time.Now().After(deadline) {
-			t.Fatal("a request pending through collections is not watched by its finalizer")
-		}
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
+	collectUntilWatched(t, r)
 	if err := r.Respond(FromString("held")); err != nil {
 		t.Fatal(err)
 	}
@@ -275,40 +287,13 @@ func TestDroppedAfterFailedUpgrade(t *testing.T) {
 	io.WriteString(c, req)
 	func() {
 		r := recvOne(t, s)
-		for deadline := time.Now().Add(testTimeout); !r.watched.Load(); {
-			if time.Now().After(deadline) {
-				t.Fatal("a request pending through collections is not watched by its finalizer")
-			}
-			runtime.GC()
-			time.Sleep(time.Millisecond)
-		}
+		collectUntilWatched(t, r)
 		if _, err := r.Upgrade("websocket", Empty(StatusSwitchingProtocols).WithHeader(Header{Field: "Bad Name", Value: "x"})); err == nil {
 			t.Fatal("Upgrade with an invalid header succeeded")
 		}
 	}()
-	br := bufio.NewReader(c)
-	got := make(chan string, 1)
-	go func() {
-		res, err := http.ReadResponse(br, nil)
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		got <- res.Status
-	}()
-	deadline := time.After(testTimeout)
-	for {
-		runtime.GC()
-		select {
-		case g := <-got:
-			if g != "500 Internal Server Error" {
-				t.Fatalf("dropped request got %q, want 500", g)
-			}
-			return
-		case <-deadline:
-			t.Fatal("the dropped request was never answered")
-		case <-time.After(20 * time.Millisecond):
-		}
+	if g := collectUntilAnswer(t, bufio.NewReader(c)); g != "500 Internal Server Error" {
+		t.Fatalf("dropped request got %q, want 500", g)
 	}
 }
 
