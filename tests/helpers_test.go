@@ -510,6 +510,23 @@ func parseResponses(data string) ([]*response, error) {
 }
 
 // truncate shortens s for failure messages.
+// answerHelloAlone answers r "hello world", checks that no other request
+// is queued, and reads the connection to its end: the response must close
+// with the hello world body (tiny-http's simple and unix tests).
+func answerHelloAlone(t *testing.T, s *server, r *tinyhttp.Request, c *client) {
+	t.Helper()
+	if err := r.Respond(tinyhttp.FromString("hello world")); err != nil {
+		t.Errorf("Respond: %v", err)
+	}
+	if extra, err := s.TryRecv(); extra != nil || err != nil {
+		t.Errorf("TryRecv() = %v, %v; want nil, nil", extra, err)
+	}
+	content := c.readAll()
+	if !strings.HasSuffix(content, "hello world") {
+		t.Errorf("response %q does not end with hello world", truncate(content))
+	}
+}
+
 func truncate(s string) string {
 	const max = 512
 	if len(s) > max {

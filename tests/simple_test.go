@@ -3,7 +3,6 @@ package tests
 // Tests from tiny_http 0.12, tests/simple-test.rs.
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/c0c8f223/tinyhttp"
@@ -25,16 +24,5 @@ func TestSimple_BasicHandling(t *testing.T) {
 	if r.URL() != "/" {
 		t.Errorf("URL() = %q, want /", r.URL())
 	}
-	if err := r.Respond(tinyhttp.FromString("hello world")); err != nil {
-		t.Errorf("Respond: %v", err)
-	}
-
-	if extra, err := s.TryRecv(); extra != nil || err != nil {
-		t.Errorf("TryRecv() = %v, %v; want nil, nil", extra, err)
-	}
-
-	content := c.readAll()
-	if !strings.HasSuffix(content, "hello world") {
-		t.Errorf("response %q does not end with hello world", truncate(content))
-	}
+	answerHelloAlone(t, s, r, c)
 }

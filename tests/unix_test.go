@@ -46,18 +46,7 @@ func TestUnix_UnixBasicHandling(t *testing.T) {
 	if addr := r.RemoteAddr(); addr != nil {
 		t.Errorf("RemoteAddr() = %v, want nil on a Unix socket", addr)
 	}
-	if err := r.Respond(tinyhttp.FromString("hello world")); err != nil {
-		t.Errorf("Respond: %v", err)
-	}
-
-	if extra, err := s.TryRecv(); extra != nil || err != nil {
-		t.Errorf("TryRecv() = %v, %v; want nil, nil", extra, err)
-	}
-
-	content := c.readAll()
-	if !strings.HasSuffix(content, "hello world") {
-		t.Errorf("response %q does not end with hello world", truncate(content))
-	}
+	answerHelloAlone(t, s, r, c)
 
 	if err := s.Close(); err != nil {
 		t.Errorf("Close: %v", err)
