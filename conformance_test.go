@@ -332,6 +332,11 @@ func cfH13(t *testing.T) {
 		{name: "tab in target", raw: "GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}},
 		{name: "method only", raw: "GET\r\nHost: a\r\n\r\n", status: []int{400}},
 		{name: "non-token method", raw: "G(T / HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}},
+		// RFC 9112 §3.2, RFC 3986: a request-target is visible ASCII only.
+		{name: "byte 0xB6 in target", raw: "GET /a\xb6 HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}, close: true},
+		{name: "UTF-8 in target", raw: "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}, close: true},
+		{name: "byte 0xFF in target", raw: "GET /\xff HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}, close: true},
+		{name: "DEL in target", raw: "GET /a\x7fb HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}, close: true},
 	})
 }
 
@@ -661,6 +666,8 @@ func cfF13(t *testing.T) {
 		{"control byte in value", "5;a=b\x01\r\nhello\r\n0\r\n\r\n", []int{400}},
 		{"control byte in quoted value", "5;a=\"b\x01\"\r\nhello\r\n0\r\n\r\n", []int{400}},
 		{"unterminated quote", "5;a=\"b\r\nhello\r\n0\r\n\r\n", []int{400}},
+		{"whitespace after the name", "5;a \r\nhello\r\n0\r\n\r\n", []int{400}},
+		{"whitespace after the value", "5;a=b \r\nhello\r\n0\r\n\r\n", []int{400}},
 		{"64 KiB extension", "5;a=" + strings.Repeat("b", 64<<10) + "\r\nhello\r\n0\r\n\r\n", []int{400, 413, 431}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { cfBadChunked(t, ServerConfig{}, tc.body, tc.statuses, false) })
@@ -668,7 +675,9 @@ func cfF13(t *testing.T) {
 }
 
 func cfF14(t *testing.T) {
-	for _, size := range []string{"0x5", "+5", "5_0", " 5", "-1", "10000000000000000", "fffffffffffffffff", "", "g"} {
+	for _, size := range []string{"0x5", "+5", "5_0", " 5", "-1", "10000000000000000", "fffffffffffffffff", "", "g",
+		// RFC 9112 §7.1: BWS only around ";" and "=" of an extension.
+		"a ", "5\t", "5 ", "5 \t"} {
 		t.Run(strconv.Quote(size), func(t *testing.T) {
 			cfBadChunked(t, ServerConfig{}, size+"\r\nhello\r\n0\r\n\r\n", []int{400}, true)
 		})

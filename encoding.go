@@ -176,28 +176,38 @@ func parseChunkSizeLine(line []byte) (int64, error) {
 	return size, nil
 }
 
-// checkChunkExtensions validates *( BWS ";" BWS name [ BWS "=" BWS value ] ).
+// checkChunkExtensions validates *( BWS ";" BWS name [ BWS "=" BWS value ] ):
+// whitespace is allowed only before and after ";" and "=", so that a size
+// followed by whitespace alone ("a \r\n"), or whitespace at the end of an
+// extension, is malformed (RFC 9112 §7.1, §7.1.1).
 func checkChunkExtensions(ext string) error {
-	for ext = trimOWS(ext); ext != ""; ext = trimOWS(ext) {
-		if ext[0] != ';' {
+	for ext != "" {
+		if ext = trimLeadingOWS(ext); ext == "" || ext[0] != ';' {
 			return fmt.Errorf("%w: bad chunk extension %q", ErrMalformedChunk, ext)
 		}
-		ext = trimOWS(ext[1:])
 		var name string
-		name, ext = cutToken(ext)
+		name, ext = cutToken(trimLeadingOWS(ext[1:]))
 		if name == "" {
 			return fmt.Errorf("%w: empty chunk extension name", ErrMalformedChunk)
 		}
-		if ext = trimOWS(ext); ext == "" || ext[0] != '=' {
-			continue
+		rest := trimLeadingOWS(ext)
+		if rest == "" || rest[0] != '=' {
+			continue // the next extension's ";", or whitespace left dangling (rejected above)
 		}
-		rest, ok := cutExtensionValue(trimOWS(ext[1:]))
-		if !ok {
+		var ok bool
+		if ext, ok = cutExtensionValue(trimLeadingOWS(rest[1:])); !ok {
 			return fmt.Errorf("%w: bad chunk extension value", ErrMalformedChunk)
 		}
-		ext = rest
 	}
 	return nil
+}
+
+// trimLeadingOWS removes the spaces and tabs at the start of s.
+func trimLeadingOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
 }
 
 // cutToken splits s after its leading token characters.

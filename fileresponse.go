@@ -290,14 +290,5 @@ func ServeFile(req *Request, path string) error {
 		f.Close()
 		return req.Respond(FromString("403 Forbidden\n").WithStatusCode(403))
 	}
-	return req.Respond(fileResponse(f, fi))
-}
-
-// fileResponse is FromFile for a file already known to be regular, saving
-// FromFile's Stat.
-func fileResponse(f *os.File, fi fs.FileInfo) *Response {
-	resp := newResponse(StatusOK)
-	resp.setReader(f, fi.Size())
-	resp.file, resp.modTime = f, fi.ModTime()
-	return resp
+	return req.Respond(newFileResponse(f, fi.Size(), fi.ModTime()))
 }

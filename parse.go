@@ -159,7 +159,7 @@ func checkTarget(method, t string) error {
 		return badRequest("empty request-target")
 	}
 	for i := 0; i < len(t); i++ {
-		if c := t[i]; c <= ' ' || c == 0x7f {
+		if c := t[i]; c <= ' ' || c >= 0x7f { // visible ASCII only (RFC 9112 §3.2, RFC 3986 §2)
 			return badRequest("request-target contains byte %#x", c)
 		}
 	}

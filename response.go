@@ -108,14 +108,21 @@ func FromData(b []byte) *Response {
 // and ranges (see API.md): Last-Modified, a strong ETag, Accept-Ranges, and
 // 206, 304, 412 or 416 as RFC 9110 says.
 func FromFile(f *os.File) *Response {
-	r := newResponse(StatusOK)
-	r.threshold = math.MaxInt64 // Content-Length for any size: see above
-	length := int64(-1)
+	length, modTime := int64(-1), time.Time{}
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		length, r.modTime = fi.Size(), fi.ModTime()
+		length, modTime = fi.Size(), fi.ModTime()
 	}
+	return newFileResponse(f, length, modTime)
+}
+
+// newFileResponse is the one constructor of file responses (FromFile,
+// ServeFile): f is the body, of length bytes (-1 unknown) last modified at
+// modTime, sent with Content-Length whatever its size (see FromFile).
+func newFileResponse(f *os.File, length int64, modTime time.Time) *Response {
+	r := newResponse(StatusOK)
+	r.threshold = math.MaxInt64 // Content-Length for any size: see FromFile
 	r.setReader(f, length)
-	r.file = f
+	r.file, r.modTime = f, modTime
 	return r
 }
 
@@ -131,10 +138,13 @@ func (r *Response) WithStatusCode(code StatusCode) *Response {
 	return r
 }
 
-// WithHeader adds a header field with tiny-http's rules: Transfer-Encoding
-// and Trailer are ignored (the server owns framing); Upgrade is sent only
-// with 426 Upgrade Required (use Request.Upgrade to switch protocols); Connection is ignored except that a
-// "close" token makes the server close the connection after this response;
+// WithHeader adds a header field with tiny-http's rules: Transfer-Encoding,
+// Trailer and Upgrade are dropped (the server owns framing, and
+// Request.Upgrade adds its own Upgrade field to the 101), except that a
+// response whose status is already 426 Upgrade Required keeps its Upgrade
+// field, which must name the protocols (RFC 9110 §15.5.22); Connection is
+// dropped except that a "close" token makes the server close the connection
+// after this response;
 // Content-Length sets the body length when it is a valid number (the body is
 // cut to it, and a shorter body is an error); Content-Type replaces an earlier
 // Content-Type. Other fields are appended, duplicates kept. Fields are
@@ -143,6 +153,10 @@ func (r *Response) WithStatusCode(code StatusCode) *Response {
 func (r *Response) WithHeader(h Header) *Response {
 	switch {
 	case h.Field.Equal("Transfer-Encoding"), h.Field.Equal("Trailer"):
+	case h.Field.Equal("Upgrade"):
+		if r.status == StatusUpgradeRequired {
+			r.headers = append(r.headers, h)
+		}
 	case h.Field.Equal("Connection"):
 		r.close = r.close || valueHasToken(h.Value, "close")
 	case h.Field.Equal("Content-Length"):
@@ -346,9 +360,9 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, 
 func writeBody(w *bufio.Writer, r *Response, f framing) error {
 	switch r.kind {
 	case bodyString:
-		return writeExact(w, f, r.length, func(n int64) { w.WriteString(r.str[:n]) }, int64(len(r.str)))
+		return writeExact(w, f, r.length, func(from, to int64) { w.WriteString(r.str[from:to]) }, int64(len(r.str)))
 	case bodyBytes:
-		return writeExact(w, f, r.length, func(n int64) { w.Write(r.data[:n]) }, int64(len(r.data)))
+		return writeExact(w, f, r.length, func(from, to int64) { w.Write(r.data[from:to]) }, int64(len(r.data)))
 	case bodyNone:
 		if r.length > 0 {
 			return fmt.Errorf("%w: no body for a declared %d bytes", ErrBodyLength, r.length)
@@ -362,8 +376,10 @@ func writeBody(w *bufio.Writer, r *Response, f framing) error {
 }
 
 // writeExact writes an in-memory body of size bytes, cut to the declared
-// length; a body shorter than that length is an error.
-func writeExact(w *bufio.Writer, f framing, length int64, write func(n int64), size int64) error {
+// length, in chunks of at most responseChunkSize bytes when f is chunked; a
+// body shorter than that length is an error. write writes the body's bytes
+// [from, to).
+func writeExact(w *bufio.Writer, f framing, length int64, write func(from, to int64), size int64) error {
 	if length > size {
 		return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, size, length)
 	}
@@ -371,17 +387,18 @@ func writeExact(w *bufio.Writer, f framing, length int64, write func(n int64), s
 	if length >= 0 {
 		n = length
 	}
-	if f == frameChunked {
-		cw := chunkedWriter{w}
-		if n > 0 {
-			w.Write(appendChunkSize(w.AvailableBuffer(), int(n)))
-			write(n)
-			w.WriteString("\r\n")
-		}
-		return cw.Close()
+	if f != frameChunked {
+		write(0, n)
+		return nil
 	}
-	write(n)
-	return nil
+	for from := int64(0); from < n; {
+		to := min(n, from+responseChunkSize)
+		w.Write(appendChunkSize(w.AvailableBuffer(), int(to-from)))
+		write(from, to)
+		w.WriteString("\r\n")
+		from = to
+	}
+	return chunkedWriter{w}.Close()
 }
 
 // copyBufPool holds the buffers streamed bodies are copied through.

@@ -1,0 +1,202 @@
+package tinyhttp
+
+// Regression tests for the defects of the connection-core issue: each one
+// failed before its fix. Framing defects of the parser are rows of
+// TestConformance (H13, F13, F14).
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestServeFileLikeFromFile: ServeFile sends a file exactly as FromFile
+// does: with Content-Length whatever its size, through the connection's
+// ReadFrom (sendfile on TCP), and with ranges. It once sent every file from
+// 32 KiB on chunked, in 8 KiB chunks, copied through user space.
+func TestServeFileLikeFromFile(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 10_000) // 100 KB
+	p := writeTestFile(t, "big.bin", data)
+	for _, tt := range []struct {
+		name, rng string
+		status    int
+		want      []byte
+	}{
+		{"whole", "", 200, data},
+		{"range", "bytes=1000-", 206, data[1000:]},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := wireGoroutines()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rl := &readFromListener{Listener: ln}
+			s, err := FromListener(rl, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for r := range s.Incoming() {
+					if err := ServeFile(r, p); err != nil {
+						t.Errorf("ServeFile: %v", err)
+					}
+				}
+			})
+			defer func() {
+				s.Close()
+				wg.Wait()
+				checkGoroutines(t, base)
+			}()
+			c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(testTimeout))
+			req := "GET /big.bin HTTP/1.1\r\nHost: h\r\n"
+			if tt.rng != "" {
+				req += "Range: " + tt.rng + "\r\n"
+			}
+			io.WriteString(c, req+"\r\n")
+			resp, err := readWireResponse(bufio.NewReader(c), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Status != tt.status || resp.Chunked || !bytes.Equal(resp.Body, tt.want) {
+				t.Fatalf("%d chunked=%v, %d bytes; want %d with %d bytes\n%v", resp.Status, resp.Chunked, len(resp.Body), tt.status, len(tt.want), resp)
+			}
+			if cl, _ := resp.get("Content-Length"); cl != strconv.Itoa(len(tt.want)) {
+				t.Errorf("Content-Length %q, want %d", cl, len(tt.want))
+			}
+			if rl.files.Load() == 0 || rl.other.Load() > 0 {
+				t.Errorf("ReadFrom given the file %d times and something else %d times; want the file only", rl.files.Load(), rl.other.Load())
+			}
+		})
+	}
+}
+
+// TestResponseChunksAtMost8KiB: a chunked response is cut into chunks of at
+// most 8 KiB, like tiny-http, whatever kind of body it has. A body of known
+// length above the threshold once went out as one chunk.
+func TestResponseChunksAtMost8KiB(t *testing.T) {
+	big := string(wireBig) // 40,000 bytes: above DefaultChunkedThreshold
+	for _, tt := range []struct {
+		name string
+		resp func() *Response
+	}{
+		{"FromString", func() *Response { return FromString(big) }},
+		{"FromData", func() *Response { return FromData([]byte(big)) }},
+		{"reader of known length", func() *Response { return NewResponse(200, nil, strings.NewReader(big), int64(len(big))) }},
+		{"reader of unknown length", func() *Response { return NewResponse(200, nil, strings.NewReader(big), -1) }},
+		{"low threshold", func() *Response { return FromString(big[:9000]).WithChunkedThreshold(1) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startWireServer(t, ServerConfig{}, func(ts *wireServer, r *Request) { r.Respond(tt.resp()) })
+			c := ts.dial(t)
+			c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+			c.conn.SetReadDeadline(time.Now().Add(wireTimeout))
+			raw, err := io.ReadAll(c.br)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, body, _ := strings.Cut(string(raw), "\r\n\r\n")
+			if !strings.Contains(head, "Transfer-Encoding: chunked") {
+				t.Fatalf("not chunked:\n%s", head)
+			}
+			var got strings.Builder
+			for sizes := 0; ; sizes++ {
+				line, rest, ok := strings.Cut(body, "\r\n")
+				n, err := strconv.ParseInt(line, 16, 64)
+				if !ok || err != nil {
+					t.Fatalf("bad chunk-size line %q", line)
+				}
+				if n > responseChunkSize {
+					t.Errorf("chunk %d has %d bytes, more than %d", sizes, n, responseChunkSize)
+				}
+				if n == 0 {
+					break
+				}
+				got.WriteString(rest[:n])
+				body = strings.TrimPrefix(rest[n:], "\r\n")
+			}
+			if want := tt.resp(); got.Len() != int(want.length) && want.length >= 0 {
+				t.Errorf("body %d bytes, want %d", got.Len(), want.length)
+			}
+		})
+	}
+}
+
+// TestWithHeaderFramingFields: WithHeader follows tiny-http's add_header.
+// Transfer-Encoding, Trailer and Upgrade belong to the library and are
+// dropped; Content-Length sets the data length and is sent once; a
+// Connection field only asks to close. A 426 still names the protocols to
+// upgrade to (RFC 9110 §15.5.22 says it must).
+func TestWithHeaderFramingFields(t *testing.T) {
+	owned := []Header{
+		{Field: "Transfer-Encoding", Value: "gzip"},
+		{Field: "trailer", Value: "X-Sum"},
+		{Field: "Upgrade", Value: "websocket"},
+		{Field: "Connection", Value: "keep-alive"},
+		{Field: "Content-Length", Value: "3"},
+	}
+	resp := FromString("hello")
+	for _, h := range owned {
+		resp.WithHeader(h)
+	}
+	for _, h := range resp.Headers() {
+		for _, o := range owned {
+			if h.Field.Equal(string(o.Field)) {
+				t.Errorf("Headers() keeps %v, a field the library owns", h)
+			}
+		}
+	}
+	if n, ok := resp.DataLength(); !ok || n != 3 {
+		t.Errorf("DataLength %d, %v; want 3 from Content-Length", n, ok)
+	}
+
+	ts := startWireServer(t, ServerConfig{}, func(ts *wireServer, r *Request) {
+		resp := FromString("hello")
+		for _, h := range owned {
+			resp.WithHeader(h)
+		}
+		switch r.URL() {
+		case "/426":
+			resp = Empty(StatusUpgradeRequired).WithHeader(Header{Field: "Upgrade", Value: "h2c"})
+		case "/close":
+			resp.WithHeader(Header{Field: "Connection", Value: "close"})
+		}
+		r.Respond(resp)
+	})
+	c := ts.dial(t)
+	c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /426 HTTP/1.1\r\nHost: a\r\n\r\nGET /close HTTP/1.1\r\nHost: a\r\n\r\n")
+	res := c.readAll()
+	if res.Err != nil || len(res.Resps) != 3 || !res.Closed {
+		t.Fatalf("want three responses, then a close\n%v", res)
+	}
+	first := res.Resps[0]
+	if got := first.values("Content-Length"); len(got) != 1 || got[0] != "3" || string(first.Body) != "hel" {
+		t.Errorf("Content-Length %q, body %q; want one Content-Length: 3 and %q", got, first.Body, "hel")
+	}
+	for _, name := range []string{"Transfer-Encoding", "Trailer", "Upgrade"} {
+		if first.has(name) {
+			t.Errorf("the response carries %s\n%v", name, first)
+		}
+	}
+	if first.closes() {
+		t.Errorf("Connection: keep-alive made the server close\n%v", first)
+	}
+	if up, _ := res.Resps[1].get("Upgrade"); res.Resps[1].Status != 426 || up != "h2c" {
+		t.Errorf("426 without its Upgrade field\n%v", res.Resps[1])
+	}
+	if !res.Resps[2].closes() {
+		t.Errorf("Connection: close did not close\n%v", res.Resps[2])
+	}
+}
