@@ -59,8 +59,8 @@
 // goroutines at once. Respond may be called from any goroutine. Answering a
 // later request before an earlier one, even from the same goroutine, never
 // deadlocks: the later response is queued and written by whoever answers the
-// earlier request. A *Response is not safe for concurrent use and is used
-// once.
+// earlier request, and that Respond returns once its own response is
+// written. A *Response is not safe for concurrent use and is used once.
 //
 // # Where tinyhttp differs from tiny-http
 //

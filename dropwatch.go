@@ -94,8 +94,8 @@ func (s *Server) sweepDrops() bool {
 func (c *conn) watchStale(gen uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for id := c.next; id < c.issued; id++ {
-		s := c.lookup(id)
+	for id := c.seq.next; id < c.seq.issued; id++ {
+		s := c.seq.lookup(id)
 		if s == nil || s.req == nil || s.gen == gen {
 			continue
 		}
@@ -108,7 +108,7 @@ func (c *conn) watchStale(gen uint32) {
 func (c *conn) rewatch(r *Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s := c.lookup(r.id); s != nil && s.state == slotPending {
+	if s := c.seq.lookup(r.id); s != nil && s.state == slotPending {
 		s.req, s.gen = r, c.srv.dropGen.Load()
 	}
 }

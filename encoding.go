@@ -9,10 +9,6 @@ import (
 	"strings"
 )
 
-// ErrMalformedChunk is a chunked request body that breaks RFC 9112 §7.1
-// (400). It wraps ErrMalformedRequest.
-var ErrMalformedChunk = fmt.Errorf("%w: bad chunked encoding", ErrMalformedRequest)
-
 // maxChunkSizeHexDigits is the longest chunk-size accepted: 15 hex digits
 // keep every size below 2^60, so the sum of sizes cannot overflow int64 (F14).
 const maxChunkSizeHexDigits = 15

@@ -1,16 +1,11 @@
 package tinyhttp
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
 )
-
-// ErrInvalidHeader is returned (wrapped) by NewHeader and ParseHeader, and by
-// Respond when a response carries a header that cannot be sent safely.
-var ErrInvalidHeader = errors.New("tinyhttp: invalid header")
 
 // HeaderField is the name of a header field, kept as it was written.
 // Compare names with Equal: field names are case-insensitive.

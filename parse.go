@@ -12,39 +12,6 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// Parsing errors. Each becomes an automatic response with the status that
-// CONFORMANCE.md gives, and the connection is closed after it.
-var (
-	// ErrMalformedRequest is a request that breaks RFC 9112's syntax (400).
-	ErrMalformedRequest = errors.New("tinyhttp: malformed request")
-	// ErrRequestLineTooLong is a request line above the limit (414).
-	ErrRequestLineTooLong = errors.New("tinyhttp: request line too long")
-	// ErrHeaderTooLarge is a header section above MaxHeaderBytes or MaxHeaderFields (431).
-	ErrHeaderTooLarge = errors.New("tinyhttp: request header section too large")
-	// ErrVersionNotSupported is a request for HTTP/2 or later on this HTTP/1.x server (505).
-	ErrVersionNotSupported = errors.New("tinyhttp: HTTP version not supported")
-	// ErrUnsupportedTransferCoding is a transfer coding other than chunked (501).
-	ErrUnsupportedTransferCoding = errors.New("tinyhttp: unsupported transfer coding")
-	// ErrExpectationFailed is an Expect value other than 100-continue (417).
-	ErrExpectationFailed = errors.New("tinyhttp: unsupported expectation")
-	// ErrBodyTooLarge is a request body above MaxBodyBytes (413).
-	ErrBodyTooLarge = errors.New("tinyhttp: request body too large")
-)
-
-// parseError carries the status code to answer a bad request with.
-type parseError struct {
-	status StatusCode
-	err    error  // one of the sentinels above
-	detail string // what exactly was wrong, for logs and error strings
-}
-
-func (e *parseError) Error() string { return e.err.Error() + ": " + e.detail }
-func (e *parseError) Unwrap() error { return e.err }
-
-func badRequest(format string, args ...any) *parseError {
-	return &parseError{status: StatusBadRequest, err: ErrMalformedRequest, detail: fmt.Sprintf(format, args...)}
-}
-
 // requestHead is a parsed request line and header section, with the framing
 // and connection facts derived from them. Strings point into one copy of the
 // head bytes, so a request costs one allocation for all of them.

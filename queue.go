@@ -1,7 +1,9 @@
 package tinyhttp
 
 import (
+	"context"
 	"errors"
+	"iter"
 	"sync"
 	"time"
 )
@@ -190,4 +192,73 @@ func (q *queue) queued() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.items) - q.head
+}
+
+// The Server side of the queue: the Recv family, Unblock, and enqueue,
+// through which the read loops hand requests over.
+
+// Recv blocks until a request arrives and returns it. It returns
+// ErrUnblocked when released by Unblock, and ErrServerClosed once the server
+// is closed and its queue drained.
+func (s *Server) Recv() (*Request, error) { return s.q.recv(nil, nil) }
+
+// RecvTimeout is Recv giving up after d: then it returns (nil, nil). The
+// time is measured once, from the call.
+func (s *Server) RecvTimeout(d time.Duration) (*Request, error) {
+	if d <= 0 {
+		return s.TryRecv()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	r, err := s.q.recv(t.C, nil)
+	if err == errTimedOut {
+		return nil, nil
+	}
+	return r, err
+}
+
+// TryRecv returns a queued request without blocking, or (nil, nil) if none is queued.
+func (s *Server) TryRecv() (*Request, error) { return s.q.tryRecv() }
+
+// RecvContext is Recv giving up when ctx ends: then it returns ctx.Err().
+func (s *Server) RecvContext(ctx context.Context) (*Request, error) {
+	r, err := s.q.recv(nil, ctx.Done())
+	if err == errTimedOut {
+		return nil, ctx.Err()
+	}
+	return r, err
+}
+
+// Incoming returns an iterator over requests: it calls Recv until Recv
+// returns an error (the server closed, or Unblock).
+//
+//	for req := range s.Incoming() {
+//		req.Respond(tinyhttp.FromString("hello"))
+//	}
+func (s *Server) Incoming() iter.Seq[*Request] {
+	return func(yield func(*Request) bool) {
+		w := newWaiter() // one for the whole loop, not a pool round trip per request
+		for {
+			r, err := s.q.recvWith(w, nil, nil)
+			if err != nil || !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// Unblock releases exactly one receiver: the next Recv (or one already
+// waiting) returns ErrUnblocked. Requests queued before the call are
+// delivered first.
+func (s *Server) Unblock() { s.q.push(nil) }
+
+// enqueue hands a request to the application; a request that arrives after
+// the queue closed is answered 503 with Connection: close. It reports what
+// the queue did with the request.
+func (s *Server) enqueue(r *Request) pushResult {
+	res := s.q.push(r)
+	if res == pushRefused {
+		r.Respond(Empty(StatusServiceUnavailable).WithHeader(Header{Field: "Connection", Value: "close"}))
+	}
+	return res
 }

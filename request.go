@@ -7,21 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// Errors of answering a request.
-var (
-	// ErrAlreadyAnswered is returned by a second Respond, IntoWriter or Upgrade.
-	ErrAlreadyAnswered = errors.New("tinyhttp: request already answered")
-	// ErrConnectionClosed is returned when the request's connection closed
-	// before its response could be written.
-	ErrConnectionClosed = errors.New("tinyhttp: connection closed")
-	// ErrNotUpgradable is returned by Upgrade for a request that did not ask to
-	// switch protocols (Connection: upgrade and Upgrade on HTTP/1.1).
-	ErrNotUpgradable = errors.New("tinyhttp: request did not ask for an upgrade")
-	// ErrBodyClosed is returned by a Read of a request body after the request
-	// was answered.
-	ErrBodyClosed = errors.New("tinyhttp: request body read after the request was answered")
-)
-
 // inlineHeaders is how many header fields a Request holds without a separate
 // allocation: curl sends 3, wrk 1, browsers 8 to 15 (they cost one exact-size
 // allocation). At 4 a Request fits the runtime's 384-byte size class; at 8 it
@@ -51,13 +36,16 @@ type Request struct {
 	secure   bool
 }
 
-// answerer takes the answer to a request.
+// answerer is what answering a request needs of where the request came
+// from: its HTTP/1.1 connection (conn.go), or a test recorder
+// (testrequest.go). A Request reaches its connection only through it.
 type answerer interface {
 	respond(r *Request, resp *Response) error
 	intoWriter(r *Request) (io.WriteCloser, error)
 	upgrade(r *Request, protocol string, resp *Response) (net.Conn, error)
 	trailers(r *Request) []Header
-	dropper // answers r if it is dropped (dropwatch.go)
+	decodedBodyLimit() int64 // DecodedBody's bound (0: none)
+	dropper                  // answers r if it is dropped (dropwatch.go)
 }
 
 // Method returns the request method, case as sent.
@@ -128,8 +116,10 @@ func (r *Request) Trailers() []Header { return r.answer.trailers(r) }
 // unanswered, resp is queued behind them and Respond returns at once (the
 // goroutine that answers the earliest request writes it), so answering
 // request 2 then request 1 from one goroutine does not deadlock. Otherwise
-// Respond returns once resp is written. A response with an invalid header is
-// not sent: the client gets 500 and Respond returns the error.
+// Respond returns once resp is written, without waiting for the responses
+// queued behind it (a slow body of a later response is written by a
+// goroutine of its own). A response with an invalid header is not sent: the
+// client gets 500 and Respond returns the error.
 func (r *Request) Respond(resp *Response) error {
 	if resp == nil {
 		resp = Empty(StatusInternalServerError)
@@ -137,9 +127,6 @@ func (r *Request) Respond(resp *Response) error {
 	if !r.claimAnswer() {
 		resp.closeBody()
 		return ErrAlreadyAnswered
-	}
-	if resp.file != nil {
-		resp = applyFileConditions(r, resp)
 	}
 	return r.answer.respond(r, resp)
 }
@@ -202,27 +189,3 @@ func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 // UpgradeRequested reports whether the client asked to switch protocols
 // (Connection: upgrade and an Upgrade field, on HTTP/1.1).
 func (r *Request) UpgradeRequested() bool { return r.head.upgrade }
-
-// exchange returns what the writer needs of this request.
-func (r *Request) exchange() exchange {
-	x := exchange{
-		head:      r.head.method == MethodHead,
-		version:   r.head.version,
-		keepAlive: r.head.keepAlive,
-		teChunked: -1,
-	}
-	// deriveFraming counted these fields: most requests skip both scans.
-	if r.head.acceptEncLines > 0 {
-		x.acceptEnc = joinedValue(r.Headers(), "Accept-Encoding")
-	}
-	if !r.head.hasTE {
-		return x
-	}
-	if chunked, err := transferPreference(r.Headers()); err == nil {
-		x.teChunked = 0
-		if chunked {
-			x.teChunked = 1
-		}
-	}
-	return x
-}

@@ -3,24 +3,13 @@ package tinyhttp
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"iter"
 	"log"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
-)
-
-// Errors of receiving requests.
-var (
-	// ErrUnblocked is returned by a Recv call released by Unblock.
-	ErrUnblocked = errors.New("tinyhttp: receive unblocked")
-	// ErrServerClosed is returned by the Recv family after Close or Shutdown,
-	// once the queued requests are delivered.
-	ErrServerClosed = errors.New("tinyhttp: server closed")
 )
 
 // Defaults of ServerConfig, from CONFORMANCE.md's table of limits.
@@ -269,9 +258,6 @@ func listen(network, addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// ErrAddressInUse is returned when a Unix socket path is served by a live process.
-var ErrAddressInUse = errors.New("tinyhttp: address already in use")
-
 // staleProbeTimeout bounds the dial that tells a live socket from a stale one.
 const staleProbeTimeout = time.Second
 
@@ -403,11 +389,12 @@ func (s *Server) forget(c *conn) {
 // Close closes it and NumConnections counts it until the application closes it.
 func (s *Server) trackUpgraded(c *conn, u *upgradedConn) *upgradedConn {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed.Load() {
-		u.Conn.Close()
+		s.mu.Unlock()
+		u.Conn.Close() // not under the lock: a TLS close may block
 		return u
 	}
+	defer s.mu.Unlock()
 	if _, ok := s.conns[c]; ok { // the HTTP connection becomes the upgraded one
 		delete(s.conns, c)
 		s.connCount.Add(-1)
@@ -432,72 +419,6 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // NumConnections returns the number of open client connections, upgraded
 // ones included.
 func (s *Server) NumConnections() int { return int(s.connCount.Load()) }
-
-// Recv blocks until a request arrives and returns it. It returns
-// ErrUnblocked when released by Unblock, and ErrServerClosed once the server
-// is closed and its queue drained.
-func (s *Server) Recv() (*Request, error) { return s.q.recv(nil, nil) }
-
-// RecvTimeout is Recv giving up after d: then it returns (nil, nil). The
-// time is measured once, from the call.
-func (s *Server) RecvTimeout(d time.Duration) (*Request, error) {
-	if d <= 0 {
-		return s.TryRecv()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	r, err := s.q.recv(t.C, nil)
-	if err == errTimedOut {
-		return nil, nil
-	}
-	return r, err
-}
-
-// TryRecv returns a queued request without blocking, or (nil, nil) if none is queued.
-func (s *Server) TryRecv() (*Request, error) { return s.q.tryRecv() }
-
-// RecvContext is Recv giving up when ctx ends: then it returns ctx.Err().
-func (s *Server) RecvContext(ctx context.Context) (*Request, error) {
-	r, err := s.q.recv(nil, ctx.Done())
-	if err == errTimedOut {
-		return nil, ctx.Err()
-	}
-	return r, err
-}
-
-// Incoming returns an iterator over requests: it calls Recv until Recv
-// returns an error (the server closed, or Unblock).
-//
-//	for req := range s.Incoming() {
-//		req.Respond(tinyhttp.FromString("hello"))
-//	}
-func (s *Server) Incoming() iter.Seq[*Request] {
-	return func(yield func(*Request) bool) {
-		w := newWaiter() // one for the whole loop, not a pool round trip per request
-		for {
-			r, err := s.q.recvWith(w, nil, nil)
-			if err != nil || !yield(r) {
-				return
-			}
-		}
-	}
-}
-
-// Unblock releases exactly one receiver: the next Recv (or one already
-// waiting) returns ErrUnblocked. Requests queued before the call are
-// delivered first.
-func (s *Server) Unblock() { s.q.push(nil) }
-
-// enqueue hands a request to the application; a request that arrives after
-// the queue closed is answered 503 with Connection: close. It reports what
-// the queue did with the request.
-func (s *Server) enqueue(r *Request) pushResult {
-	res := s.q.push(r)
-	if res == pushRefused {
-		r.Respond(Empty(StatusServiceUnavailable).WithHeader(Header{Field: "Connection", Value: "close"}))
-	}
-	return res
-}
 
 // Close stops the server now: the listener and every connection, upgraded
 // ones included, are closed, queued requests are dropped and receivers get

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// ErrInvalidCertificate is returned (wrapped) when an SSLConfig's
-// certificate or private key cannot be used.
-var ErrInvalidCertificate = errors.New("tinyhttp: invalid TLS certificate or key")
-
 // SSLConfig holds the PEM-encoded certificate chain and private key of an
 // HTTPS server, like tiny-http's SslConfig.
 type SSLConfig struct {

@@ -54,6 +54,8 @@ func (a sinkAnswerer) upgrade(_ *Request, protocol string, resp *Response) (net.
 
 func (a sinkAnswerer) trailers(*Request) []Header { return nil }
 
+func (a sinkAnswerer) decodedBodyLimit() int64 { return DefaultMaxDecodedBodyBytes }
+
 // A detached request is never watched for a drop: its test sees the answer,
 // or its absence, through the sink.
 func (a sinkAnswerer) dropped(uint64)   {}

@@ -1,0 +1,209 @@
+package tinyhttp
+
+// The read loop's wait for the next request on a keep-alive connection: the
+// idle and header timeouts, the read deadlines that carry them, and the
+// buffers that a waiting connection gives back to their pools. Everything
+// here runs on the read loop (conn.go), except setReadDeadline and the
+// buffer releases, which may run under conn.mu from any goroutine.
+
+import (
+	"bufio"
+	"net"
+	"sync"
+	"time"
+)
+
+// How the read loop waits for the next request (conn.awaiting).
+const (
+	awaitNone       = iota
+	awaitBuffered   // with its read buffer, for up to idleGrace
+	awaitUnbuffered // with its read buffer back in the pool
+)
+
+// idleGrace is how long a connection waiting for its next request keeps its
+// read buffer. A busy keep-alive client sends its next request well within
+// it; a connection idle for longer gives the buffer back, so that thousands
+// of idle connections hold no buffers.
+const idleGrace = 250 * time.Millisecond
+
+// awaitFirstByte waits for the first byte of the next request, then starts
+// the header timeout. The wait is bounded by the idle timeout once no
+// response is outstanding. false means stop.
+func (c *conn) awaitFirstByte() bool {
+	c.pipelined = c.br.Buffered() > 0
+	if c.pipelined { // the next request is here already
+		c.startHead()
+		return !c.isStopped()
+	}
+	if !c.startAwait(awaitBuffered) {
+		return false
+	}
+	_, err := c.br.Peek(1)
+	if isTimeout(err) && !c.isStopped() && c.startAwait(awaitUnbuffered) {
+		c.releaseReader()
+		var n int
+		n, err = c.rwc.Read(c.in.prefix[:])
+		c.acquireReader()
+		c.in.pending = n == 1
+	}
+	c.mu.Lock()
+	c.awaiting = awaitNone
+	stop := c.stopped()
+	c.mu.Unlock()
+	if err != nil || stop {
+		return false
+	}
+	c.startHead()
+	return true
+}
+
+// startHead starts a request's head: the header timeout is armed only if
+// a read must wait for more of it (beforeBlock).
+func (c *conn) startHead() { c.headArmed = false }
+
+// beforeBlock arms the header timeout before the first read of a head (or
+// of a small body) that may wait for the network. It runs from then, not
+// from the first byte: the two are microseconds of parsing apart.
+func (c *conn) beforeBlock() {
+	if c.headArmed {
+		return
+	}
+	c.headArmed = true
+	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+}
+
+// startAwait enters a waiting phase and sets its read deadline: idleGrace
+// for the buffered phase, the idle timeout (less the grace already spent)
+// for the unbuffered one when no response is outstanding. false means stop.
+func (c *conn) startAwait(phase uint8) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped() {
+		return false
+	}
+	c.awaiting = phase
+	if phase == awaitUnbuffered {
+		c.releaseWriter()
+	}
+	idle := c.srv.cfg.idleTimeout
+	quiet := c.seq.idle() // no response outstanding: the idle timeout runs
+	switch {
+	case phase == awaitBuffered && quiet && 0 < idle && idle < idleGrace:
+		c.waitStart = time.Now()
+		c.setReadDeadline(c.waitStart.Add(idle))
+	case phase == awaitBuffered && quiet:
+		c.waitStart = time.Now()
+		c.renewGrace(c.waitStart)
+	case phase == awaitBuffered:
+		// A response is outstanding, so the idle timeout will count from its
+		// write, and the last write batch's clock reading is recent enough
+		// for renewGrace: the hot keep-alive path reads no clock.
+		c.renewGrace(c.lastWrite)
+	case quiet && idle > 0:
+		// The grace may have ended early (renewGrace): the idle timeout
+		// counts from the start of the wait or the last write, whichever
+		// came later, all the same.
+		start := c.waitStart
+		if c.lastWrite.After(start) {
+			start = c.lastWrite
+		}
+		c.setReadDeadline(start.Add(idle))
+	default:
+		c.clearDeadline() // the idle timeout starts once the responses are out (afterWrite)
+	}
+	return true
+}
+
+// renewGrace arms the buffered wait's deadline, idleGrace from now, unless
+// the one it set for an earlier wait still has half of that to run as of
+// seen, a recent clock reading: a busy keep-alive connection then sets a
+// read deadline every idleGrace/2 rather than on every request (a deadline
+// change cost about 1,800 user-space instructions per request in
+// callgrind, more than parsing the request), and reads the clock only then.
+// seen may lag behind now, so a kept deadline may have passed already: the
+// wait then ends at once and gives the read buffer back early, which is
+// harmless, and the deadline that replaces it makes the next renewal read
+// the clock. Called with mu held.
+func (c *conn) renewGrace(seen time.Time) {
+	until := c.graceUntil.Load()
+	if until != 0 && !seen.IsZero() && until-seen.UnixNano() >= int64(idleGrace/2) {
+		return
+	}
+	t := time.Now().Add(idleGrace)
+	c.rwc.SetReadDeadline(t)
+	c.graceUntil.Store(t.UnixNano())
+}
+
+// isTimeout reports whether err is a deadline expiry.
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error) // the connection's own errors are not wrapped
+	return ok && ne.Timeout()
+}
+
+// Buffer pools: connections hold their buffers only while they read a
+// request or write responses.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+)
+
+// acquireReader gives the connection a read buffer.
+func (c *conn) acquireReader() {
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(&c.in)
+}
+
+// releaseReader returns the (empty) read buffer to the pool.
+func (c *conn) releaseReader() {
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.br = nil
+}
+
+// releaseWriter gives the write buffer back to the pool, unless a writer
+// has it. Called with mu held.
+func (c *conn) releaseWriter() {
+	if c.seq.writing || c.bw == nil {
+		return
+	}
+	c.bw.Reset(nil)
+	writerPool.Put(c.bw)
+	c.bw = nil
+}
+
+// prefixReader reads from the connection, first returning the byte that
+// an unbuffered wait read.
+type prefixReader struct {
+	conn    net.Conn
+	prefix  [1]byte
+	pending bool
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if p.pending && len(b) > 0 {
+		b[0], p.pending = p.prefix[0], false
+		return 1, nil
+	}
+	return p.conn.Read(b)
+}
+
+// setReadTimeout sets the read deadline d from now (none when d <= 0).
+func (c *conn) setReadTimeout(d time.Duration) {
+	if d > 0 {
+		c.setReadDeadline(time.Now().Add(d))
+	} else {
+		c.setReadDeadline(time.Time{})
+	}
+}
+
+// setReadDeadline sets the socket's read deadline. Every read deadline but
+// renewGrace's goes through it, so that renewGrace knows its own is gone.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.graceUntil.Store(0)
+	c.rwc.SetReadDeadline(t)
+}
+
+func (c *conn) clearDeadline() { c.setReadDeadline(time.Time{}) }
+
+// aLongTimeAgo is a deadline in the past, to make a blocked Read return now.
+var aLongTimeAgo = time.Unix(1, 0)

@@ -1,0 +1,128 @@
+package tinyhttp
+
+// Handing the raw stream over: IntoWriter (raw bytes in the request's turn,
+// then the connection closes after the responses queued behind it) and
+// Upgrade (the 101, then the connection belongs to the application).
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// intoWriter is Request.IntoWriter for a request read from this connection.
+func (c *conn) intoWriter(r *Request) (io.WriteCloser, error) {
+	c.settleBody(r)
+	c.resolve(r.id, stopReading)
+	c.mu.Lock()
+	c.readStop = true // raw output has no framing the server can trust
+	c.interruptAwait()
+	c.mu.Unlock()
+	if err := c.awaitTurn(r.id, true); err != nil {
+		return nil, err
+	}
+	return &rawWriter{c: c}, nil
+}
+
+// rawWriter is the writer IntoWriter returns; it holds the write turn until
+// it is closed.
+type rawWriter struct {
+	c      *conn
+	once   sync.Once
+	closed bool
+}
+
+// Write writes p to the connection as it is, and flushes it.
+func (w *rawWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, ErrConnectionClosed
+	}
+	n, err := w.c.bw.Write(p)
+	if err == nil {
+		err = w.c.bw.Flush()
+	}
+	return n, err
+}
+
+// Close ends the raw answer; the next response on the connection may go.
+func (w *rawWriter) Close() error {
+	var err error
+	w.once.Do(func() {
+		w.closed = true
+		err = w.c.releaseTurn(true, false) // readStop closes once the queue is out
+	})
+	return err
+}
+
+// upgrade is Request.Upgrade for a request read from this connection.
+func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, error) {
+	if resp.status < 100 || resp.status > 999 {
+		return nil, fmt.Errorf("%w: status code %d", ErrInvalidResponse, int(resp.status))
+	}
+	if err := resp.validateHeaders(); err != nil {
+		return nil, err
+	}
+	up, err := NewHeader("Upgrade", protocol)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.awaitTurn(r.id, true); err != nil {
+		return nil, err
+	}
+	c.bw.Write(appendUpgradeHead(c.bw.AvailableBuffer(), resp, up, &c.srv.cfg.server))
+	resp.closeBody()
+	if err := c.bw.Flush(); err != nil {
+		c.breakConn()
+		c.resolve(r.id, stopReading)
+		return nil, err
+	}
+	c.mu.Lock()
+	c.upgraded = true
+	c.complete(true, nil) // nothing more goes through the sequencer
+	c.endTurn()
+	c.unlock()
+	c.resolve(r.id, handedOver)
+	c.graceUntil.Store(0)
+	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
+	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, br: c.br}), nil
+}
+
+// appendUpgradeHead appends resp's head for a protocol switch: no body and
+// no framing fields, with Connection: upgrade and the Upgrade field.
+func appendUpgradeHead(b []byte, resp *Response, up Header, srv *responsePolicy) []byte {
+	r := *resp
+	r.headers = append(append([]Header(nil), resp.headers...), up, Header{Field: "Connection", Value: "upgrade"})
+	x := exchange{version: HTTPVersion{1, 1}, keepAlive: true}
+	return appendHead(b, &r, frameNone, &x, false, srv)
+}
+
+// upgradedConn is the raw connection handed to the application by Upgrade:
+// bytes the server had already buffered come first.
+type upgradedConn struct {
+	net.Conn
+	br      *bufio.Reader
+	release func()
+	once    sync.Once
+}
+
+// Read reads the buffered bytes first, then from the connection.
+func (u *upgradedConn) Read(p []byte) (int, error) {
+	if u.br != nil && u.br.Buffered() > 0 {
+		return u.br.Read(p)
+	}
+	return u.Conn.Read(p)
+}
+
+// Close closes the connection and stops the server tracking it.
+func (u *upgradedConn) Close() error {
+	err := u.Conn.Close()
+	u.once.Do(func() {
+		if u.release != nil {
+			u.release()
+		}
+	})
+	return err
+}
