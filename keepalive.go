@@ -41,6 +41,7 @@ func (c *conn) awaitFirstByte() bool {
 	_, err := c.br.Peek(1)
 	if isTimeout(err) && !c.isStopped() && c.startAwait(awaitUnbuffered) {
 		c.releaseReader()
+		c.heads, c.served = nil, 0 // an idle connection holds no arena, and is not busy when it wakes
 		var n int
 		n, err = c.rwc.Read(c.in.prefix[:])
 		c.acquireReader()

@@ -209,10 +209,9 @@ func (c *conn) writeTurn(mine uint64, own bool) (mineErr error) {
 			out, id := s.out, s.id
 			// Shutdown: the last request read gets Connection: close.
 			out.x.mustClose = out.x.mustClose || s.mustClose || (c.draining && id == c.seq.issued-1)
-			out.x.now = now
 			s.out, s.state = outgoing{}, slotWriting
 			c.mu.Unlock()
-			closeAfter, err := writeOutgoing(c.bw, &out, &c.srv.cfg.server)
+			closeAfter, err := writeOutgoing(c.bw, &out, now, &c.srv.cfg.server)
 			c.mu.Lock()
 			if own && id == mine {
 				mineErr = err

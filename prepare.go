@@ -7,8 +7,6 @@ package tinyhttp
 // (compress.go), then the framing. The turn holder then only serialises and
 // writes (serialize.go).
 
-import "time"
-
 // outgoing is a response prepared for the wire: the response, what the
 // writer needs of the request it answers, and its framing.
 type outgoing struct {
@@ -106,7 +104,6 @@ type exchange struct {
 	mustClose bool        // the server will close after this response
 	teChunked int8        // the TE field's choice: 1 chunked, 0 identity, -1 none
 	acceptEnc string      // the Accept-Encoding field, for content coding
-	now       time.Time   // when the writer started this batch of responses (zero: unknown)
 }
 
 // chooseFraming picks the body framing like tiny-http: never chunked to

@@ -20,17 +20,17 @@ import (
 // tests and tinyhttptest's renderer: connections prepare and write apart.
 func writeResponse(w *bufio.Writer, r *Response, x *exchange, srv *responsePolicy) (closeAfter bool, err error) {
 	out := prepareFor(r, *x, srv)
-	return writeOutgoing(w, &out, srv)
+	return writeOutgoing(w, &out, time.Time{}, srv)
 }
 
 // writeOutgoing serialises o into w without flushing, and reports whether
-// the connection must close after it. o.x carries the write's facts
-// (mustClose, now).
-func writeOutgoing(w *bufio.Writer, o *outgoing, srv *responsePolicy) (closeAfter bool, err error) {
+// the connection must close after it. now is the batch's clock reading for
+// the Date field (zero: the clock is read).
+func writeOutgoing(w *bufio.Writer, o *outgoing, now time.Time, srv *responsePolicy) (closeAfter bool, err error) {
 	r, x, f := o.resp, &o.x, o.f
 	defer r.closeBody()
 	closeAfter = x.mustClose || !x.keepAlive || r.close || f == frameUntilEOF
-	w.Write(appendHead(w.AvailableBuffer(), r, f, x, closeAfter, srv))
+	w.Write(appendHead(w.AvailableBuffer(), r, f, x, now, closeAfter, srv))
 	if f == frameNone || x.head {
 		return closeAfter, nil
 	}
@@ -41,14 +41,14 @@ func writeOutgoing(w *bufio.Writer, o *outgoing, srv *responsePolicy) (closeAfte
 }
 
 // appendHead appends the status line and header section to b.
-func appendHead(b []byte, r *Response, f framing, x *exchange, closeAfter bool, srv *responsePolicy) []byte {
+func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, closeAfter bool, srv *responsePolicy) []byte {
 	b = append(b, "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(r.status), 10)
 	b = append(b, ' ')
 	b = append(b, r.status.DefaultReasonPhrase()...)
 	b = append(b, "\r\n"...)
 	if _, ok := headerValue(r.headers, "Date"); !ok {
-		b = appendDate(b, x.now)
+		b = appendDate(b, now)
 	}
 	if _, ok := headerValue(r.headers, "Server"); !ok && srv.server != "" {
 		b = append(b, "Server: "...)

@@ -96,7 +96,7 @@ func appendUpgradeHead(b []byte, resp *Response, up Header, srv *responsePolicy)
 	r := *resp
 	r.headers = append(append([]Header(nil), resp.headers...), up, Header{Field: "Connection", Value: "upgrade"})
 	x := exchange{version: HTTPVersion{1, 1}, keepAlive: true}
-	return appendHead(b, &r, frameNone, &x, false, srv)
+	return appendHead(b, &r, frameNone, &x, time.Time{}, false, srv)
 }
 
 // upgradedConn is the raw connection handed to the application by Upgrade:

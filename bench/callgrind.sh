@@ -43,7 +43,7 @@ measure() {
 	local peer=$1 dur=$2 out pid n i
 	PORT=$((PORT + 1))
 	out=$OUTDIR/callgrind.$peer.$dur
-	GODEBUG=asyncpreemptoff=1 taskset -c "$SERVER_CPU" valgrind --tool=callgrind \
+	GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off taskset -c "$SERVER_CPU" valgrind --tool=callgrind \
 		--callgrind-out-file="$out" "$BENCH_DIR/bin/$peer" -port "$PORT" >/dev/null 2>"$out.err" &
 	pid=$!
 	for ((i = 0; i < START_TIMEOUT * 5; i++)); do
