@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"testing"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // maxHelloWorldAllocs is the allocation budget of one keep-alive
@@ -48,7 +50,7 @@ func TestHelloWorldAllocations(t *testing.T) {
 // checks that no goroutine outlives the server.
 func dialHelloTCP(tb testing.TB) net.Conn {
 	tb.Helper()
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	s, err := NewServer(ServerConfig{Addr: "127.0.0.1:0"})
 	if err != nil {
 		tb.Fatal(err)
@@ -70,7 +72,7 @@ func dialHelloTCP(tb testing.TB) net.Conn {
 		s.Close()
 		<-done
 		if t, ok := tb.(*testing.T); ok {
-			checkGoroutines(t, base)
+			wiretest.CheckLeaks(t, base)
 		}
 	})
 	return c

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // testTimeout bounds every wait in these tests: a hang fails instead of
@@ -20,7 +22,7 @@ const testTimeout = 10 * time.Second
 // ends, checking that no goroutine outlives it.
 func startServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -30,16 +32,9 @@ func startServer(t *testing.T, cfg ServerConfig) *Server {
 	}
 	t.Cleanup(func() {
 		s.Close()
-		checkGoroutines(t, base)
+		wiretest.CheckLeaks(t, base)
 	})
 	return s
-}
-
-// checkGoroutines waits for the goroutine count to fall back to base (see
-// wireCheckLeaks).
-func checkGoroutines(t *testing.T, base int) {
-	t.Helper()
-	wireCheckLeaks(t, base)
 }
 
 // dial connects to s with a deadline on everything.
@@ -139,12 +134,12 @@ func TestReadyResponsesShareOneWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := countingListener{Listener: ln, conns: make(chan *countingConn, 1)}
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	s, err := NewServerFromListener(cl, ServerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { s.Close(); checkGoroutines(t, base) }()
+	defer func() { s.Close(); wiretest.CheckLeaks(t, base) }()
 	c := dial(t, s)
 	io.WriteString(c, strings.Repeat("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 3))
 	reqs := []*Request{recvOne(t, s), recvOne(t, s), recvOne(t, s)}
