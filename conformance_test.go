@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
@@ -713,8 +715,8 @@ func cfF16(t *testing.T) {
 			if string(seen.Body) != tc.want || string(resp.Body) != tc.want {
 				t.Errorf("body %q, echoed %q; want %q", seen.Body, resp.Body, tc.want)
 			}
-			if !slices.Equal(seen.Trailers, tc.trailers) {
-				t.Errorf("trailers %v, want %v", seen.Trailers, tc.trailers)
+			if diff := cmp.Diff(tc.trailers, seen.Trailers); diff != "" {
+				t.Errorf("trailers (-want +got):\n%s", diff)
 			}
 			for _, tr := range tc.trailers {
 				for _, h := range seen.Headers {
@@ -773,10 +775,8 @@ func cfC01(t *testing.T) {
 		c := ts.dial(t)
 		c.Send(pipelined)
 		reqs := []*Request{ts.recv(t), ts.recv(t), ts.recv(t)}
-		for i, r := range reqs {
-			if want := "/" + strconv.Itoa(i+1); r.URL() != want {
-				t.Fatalf("request %d is %q, want %q", i, r.URL(), want)
-			}
+		if diff := cmp.Diff([]string{"/1", "/2", "/3"}, cfURLs(reqs)); diff != "" {
+			t.Fatalf("requests (-want +got):\n%s", diff)
 		}
 		var errs [3]error
 		if !wiretest.Within(t, wiretest.Timeout, "Respond to requests 3, 2, 1 from one goroutine", func() {
@@ -823,16 +823,38 @@ func cfC01(t *testing.T) {
 			raw.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: a\r\n\r\n")
 		}
 		_, res := cfExchange(t, ServerConfig{}, raw.String())
-		finals := res.Finals()
-		if len(finals) != 8 {
-			t.Fatalf("%d responses, want 8\n%v", len(finals), res)
-		}
-		for i, r := range finals {
-			if want := "/r" + strconv.Itoa(i); cfTarget(r) != want {
-				t.Errorf("response %d answers %q, want %q", i, cfTarget(r), want)
-			}
+		want := []string{"/r0", "/r1", "/r2", "/r3", "/r4", "/r5", "/r6", "/r7"}
+		if diff := cmp.Diff(want, cfTargets(res.Finals())); diff != "" {
+			t.Errorf("the responses answer (-want +got):\n%s\n%v", diff, res)
 		}
 	})
+}
+
+// cfURLs returns the request-targets of requests.
+func cfURLs(reqs []*Request) []string {
+	var urls []string
+	for _, r := range reqs {
+		urls = append(urls, r.URL())
+	}
+	return urls
+}
+
+// cfTargets returns the request-targets the echo application reported in rs.
+func cfTargets(rs []*wiretest.Response) []string {
+	var targets []string
+	for _, r := range rs {
+		targets = append(targets, cfTarget(r))
+	}
+	return targets
+}
+
+// cfStatuses returns the status codes of rs.
+func cfStatuses(rs []*wiretest.Response) []int {
+	var codes []int
+	for _, r := range rs {
+		codes = append(codes, r.Status)
+	}
+	return codes
 }
 
 // cfWaitErr waits for one error from ch, failing on a non-nil error or when
@@ -851,21 +873,27 @@ func cfWaitErr(t *testing.T, ch <-chan error, what string) bool {
 	}
 }
 
+// cfStatusBody is what cfWantBodies compares of a response.
+type cfStatusBody struct {
+	Status int
+	Body   string
+}
+
 // cfWantBodies checks the final responses are 200s with exactly these bodies, in order.
 func cfWantBodies(t *testing.T, res wiretest.Result, bodies ...string) {
 	t.Helper()
 	if res.Err != nil {
 		t.Fatalf("%v\n%v", res.Err, res)
 	}
-	finals := res.Finals()
-	if len(finals) != len(bodies) {
-		t.Fatalf("%d responses, want %d\n%v", len(finals), len(bodies), res)
+	var got, want []cfStatusBody
+	for _, r := range res.Finals() {
+		got = append(got, cfStatusBody{r.Status, string(r.Body)})
 	}
-	for i, r := range finals {
-		if r.Status != 200 || string(r.Body) != bodies[i] {
-			t.Errorf("response %d: %d with %d bytes %q, want 200 with %d bytes %q",
-				i, r.Status, len(r.Body), wiretest.Truncate(string(r.Body)), len(bodies[i]), wiretest.Truncate(bodies[i]))
-		}
+	for _, b := range bodies {
+		want = append(want, cfStatusBody{200, b})
+	}
+	if diff := cmp.Diff(want, got, wiretest.SummarizeLongStrings); diff != "" {
+		t.Errorf("final responses (-want +got):\n%s", diff)
 	}
 }
 
@@ -1118,14 +1146,17 @@ func cfC12(t *testing.T) {
 			if head.Status != get.Status {
 				t.Errorf("HEAD status %d, GET %d", head.Status, get.Status)
 			}
-			if names, want := cfFieldNames(head), cfFieldNames(get); !slices.Equal(names, want) {
-				t.Errorf("HEAD fields %v, GET fields %v", names, want)
+			if diff := cmp.Diff(cfFieldNames(get), cfFieldNames(head)); diff != "" {
+				t.Errorf("field names (-GET +HEAD):\n%s", diff)
 			}
-			if hv, gv := head.Values("Content-Length"), get.Values("Content-Length"); !slices.Equal(hv, gv) {
-				t.Errorf("HEAD Content-Length %v, GET %v", hv, gv)
+			if diff := cmp.Diff(get.Values("Content-Length"), head.Values("Content-Length")); diff != "" {
+				t.Errorf("Content-Length (-GET +HEAD):\n%s", diff)
 			}
-			if path == "/ten" && !slices.Equal(head.Values("Content-Length"), []string{"10"}) {
-				t.Errorf("HEAD Content-Length %v, want 10", head.Values("Content-Length"))
+			if path != "/ten" {
+				return
+			}
+			if diff := cmp.Diff([]string{"10"}, head.Values("Content-Length")); diff != "" {
+				t.Errorf("HEAD Content-Length (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -1152,15 +1183,13 @@ func cfC13(t *testing.T) {
 	if len(finals) != 4 {
 		t.Fatalf("%d responses, want 4\n%v", len(finals), res)
 	}
-	for i, want := range []int{204, 304, 204, 200} {
-		if finals[i].Status != want {
-			t.Errorf("response %d: %d, want %d", i, finals[i].Status, want)
-		}
+	if diff := cmp.Diff([]int{204, 304, 204, 200}, cfStatuses(finals)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	if cfTarget(finals[3]) != "/follow" {
 		t.Errorf("the response after 204/304 answers %q, want /follow (body bytes leaked?)\n%v", cfTarget(finals[3]), res)
 	}
-	if cl := finals[1].Values("Content-Length"); len(cl) > 0 && !slices.Equal(cl, []string{"10"}) {
+	if cl := finals[1].Values("Content-Length"); len(cl) > 0 && !cmp.Equal(cl, []string{"10"}) {
 		t.Errorf("304 Content-Length %v: want none, or the 10 a 200 would have had", cl)
 	}
 	if finals[1].Has("Transfer-Encoding") {

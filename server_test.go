@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
@@ -91,8 +93,8 @@ func TestOutOfOrderFromOneGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readResponses(t, bufio.NewReader(c), 2)
-	if want := "200 OK one|200 OK two"; strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %q", got, want)
+	if diff := cmp.Diff([]string{"200 OK one", "200 OK two"}, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 }
 
@@ -147,8 +149,8 @@ func TestReadyResponsesShareOneWrite(t *testing.T) {
 	reqs[1].Respond(FromString("b"))
 	reqs[0].Respond(FromString("a"))
 	got := readResponses(t, bufio.NewReader(c), 3)
-	if want := "200 OK a|200 OK b|200 OK c"; strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %q", got, want)
+	if diff := cmp.Diff([]string{"200 OK a", "200 OK b", "200 OK c"}, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 	sc := <-cl.conns
 	sc.mu.Lock()
@@ -310,9 +312,9 @@ func TestServeAnswers500(t *testing.T) {
 	c := dial(t, s)
 	io.WriteString(c, "GET /forget HTTP/1.1\r\nHost: a\r\n\r\nGET /panic HTTP/1.1\r\nHost: a\r\n\r\nGET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
 	got := readResponses(t, bufio.NewReader(c), 3)
-	want := "500 Internal Server Error |500 Internal Server Error |200 OK ok"
-	if strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %q", got, want)
+	want := []string{"500 Internal Server Error ", "500 Internal Server Error ", "200 OK ok"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 	s.Close()
 	select {
