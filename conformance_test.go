@@ -1080,7 +1080,9 @@ func cfC09(t *testing.T) {
 			c.HTTP10 = true
 			body := string(cfPattern(5, n))
 			c.Send("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(n) + "\r\n\r\n")
-			time.Sleep(50 * time.Millisecond) // give a faulty server time to send a 1xx (no assertion on time)
+			// The application is blocked reading the body: a faulty server
+			// would have sent its 100 Continue before that read.
+			ts.reads.WaitConsumed(t, c)
 			c.Send(body)
 			res := c.ReadAll()
 			if res.Err != nil {
@@ -1386,6 +1388,8 @@ func cfC20(t *testing.T) {
 			if r := c.ReadResponse(false); r.Status != 200 || r.Closes() {
 				t.Fatalf("got %v, want 200 on a persistent connection", r)
 			}
+			// Not synchronisation: the client's pause between requests is
+			// the scenario (a deadline renewed lazily, then ending early).
 			time.Sleep(50 * time.Millisecond)
 		}
 		c.ExpectOpenFor(time.Second)
@@ -1460,10 +1464,7 @@ func cfLimits(t *testing.T) {
 		case <-time.After(3 * wiretest.Timeout):
 			t.Fatalf("Respond to a client that never reads did not return:\n%s", wiretest.Stacks())
 		}
-		deadline := time.Now().Add(wiretest.Timeout)
-		for ts.srv.NumConnections() != 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		wiretest.PollUntil(func() bool { return ts.srv.NumConnections() == 0 })
 		if n := ts.srv.NumConnections(); n != 0 {
 			t.Errorf("%d connections open after the write timeout, want 0", n)
 		}

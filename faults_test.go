@@ -274,6 +274,8 @@ func runFDChild() {
 	}
 	fmt.Println(s.Addr())
 	serveHello(s, 4)
+	// Not synchronisation: the child serves until the test kills it, and
+	// exits on its own if the test died first.
 	time.Sleep(time.Minute)
 	os.Exit(0)
 }
