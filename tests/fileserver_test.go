@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
@@ -214,8 +216,8 @@ func TestFileServerListing(t *testing.T) {
 	}
 	want := append(slices.Clone(names), "sub/")
 	slices.Sort(want)
-	if !slices.Equal(labels, want) {
-		t.Errorf("listing order:\n%q\nwant\n%q", labels, want)
+	if diff := cmp.Diff(want, labels); diff != "" {
+		t.Errorf("listing order (-want +got):\n%s", diff)
 	}
 
 	r = exchange(t, s, "GET", "/sub/")

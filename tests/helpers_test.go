@@ -186,3 +186,12 @@ func answerHelloAlone(t *testing.T, s *server, r *tinyhttp.Request, c *wiretest.
 		t.Errorf("response %q does not end with hello world", wiretest.Truncate(content))
 	}
 }
+
+// bodies returns the bodies of rs as strings, for comparisons.
+func bodies(rs []*wiretest.Response) []string {
+	var bs []string
+	for _, r := range rs {
+		bs = append(bs, string(r.Body))
+	}
+	return bs
+}

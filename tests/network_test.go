@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
@@ -122,16 +124,18 @@ func TestNetwork_PipeliningTest(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parsing responses: %v\n%s", err, wiretest.Truncate(data))
 	}
-	if len(rs) != 3 {
-		t.Fatalf("%d responses, want 3", len(rs))
+	type summary struct {
+		Status int
+		Body   string
+		Closes bool // Connection: close
 	}
-	for i, r := range rs {
-		if r.Status != 200 || string(r.Body) != "hello world" {
-			t.Errorf("response %d:\n%v\nwant 200 hello world", i+1, r)
-		}
-		if last := i == len(rs)-1; r.Closes() != last {
-			t.Errorf("response %d: Connection: close is %v, want %v", i+1, r.Closes(), last)
-		}
+	var got []summary
+	for _, r := range rs {
+		got = append(got, summary{r.Status, string(r.Body), r.Closes()})
+	}
+	want := []summary{{200, "hello world", false}, {200, "hello world", false}, {200, "hello world", true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("responses (-want +got):\n%s", diff)
 	}
 }
 
@@ -218,11 +222,11 @@ func TestNetwork_ResponsesReordered(t *testing.T) {
 		t.Errorf("content %q does not end with the second response", wiretest.Truncate(content))
 	}
 	rs, err := wiretest.ParseResponses(content)
-	if err != nil || len(rs) != 2 {
-		t.Fatalf("parsed %d responses (%v), want 2:\n%s", len(rs), err, wiretest.Truncate(content))
+	if err != nil {
+		t.Fatalf("parsing the responses: %v\n%s", err, wiretest.Truncate(content))
 	}
-	if string(rs[0].Body) != "first request" || string(rs[1].Body) != "second request" {
-		t.Errorf("bodies %q, %q; want first request, second request", rs[0].Body, rs[1].Body)
+	if diff := cmp.Diff([]string{"first request", "second request"}, bodies(rs)); diff != "" {
+		t.Errorf("response bodies (-want +got):\n%s", diff)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
@@ -86,12 +88,10 @@ func TestAPI_Recv(t *testing.T) {
 	if v, ok := r.Header("X-ONE"); !ok || v != "a" {
 		t.Errorf("Header(X-ONE) = %q, %v; want a, true", v, ok)
 	}
-	var names []string
-	for _, h := range r.Headers() {
-		names = append(names, string(h.Field)+"="+h.Value)
-	}
-	if got, want := strings.Join(names, ","), "Host=example.com,X-One=a,x-one=b,Content-Length=3"; got != want {
-		t.Errorf("Headers() = %s, want %s", got, want)
+	wantHeaders := []tinyhttp.Header{{Field: "Host", Value: "example.com"}, {Field: "X-One", Value: "a"},
+		{Field: "x-one", Value: "b"}, {Field: "Content-Length", Value: "3"}}
+	if diff := cmp.Diff(wantHeaders, r.Headers()); diff != "" {
+		t.Errorf("Headers() (-want +got):\n%s", diff)
 	}
 	if ra, ok := r.RemoteAddr().(*net.TCPAddr); !ok || !ra.IP.IsLoopback() {
 		t.Errorf("RemoteAddr() = %v, want a loopback TCP address", r.RemoteAddr())
@@ -293,17 +293,15 @@ func TestAPI_Incoming(t *testing.T) {
 	r := s.recv()
 	urls = append(urls, r.URL())
 	r.Respond(tinyhttp.FromString(r.URL()))
-	if got := strings.Join(urls, " "); got != "/1 /2 /3" {
-		t.Errorf("requests %s, want /1 /2 /3", got)
+	if diff := cmp.Diff([]string{"/1", "/2", "/3"}, urls); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 	rs, err := wiretest.ParseResponses(c.ReadToEOF())
-	if err != nil || len(rs) != 3 {
-		t.Fatalf("parsed %d responses (%v), want 3", len(rs), err)
+	if err != nil {
+		t.Fatalf("parsing the responses: %v", err)
 	}
-	for i, resp := range rs {
-		if want := fmt.Sprintf("/%d", i+1); string(resp.Body) != want {
-			t.Errorf("response %d body %q, want %q", i+1, resp.Body, want)
-		}
+	if diff := cmp.Diff([]string{"/1", "/2", "/3"}, bodies(rs)); diff != "" {
+		t.Errorf("response bodies (-want +got):\n%s", diff)
 	}
 
 	ended := make(chan struct{})
@@ -416,10 +414,9 @@ func TestAPI_Unblock(t *testing.T) {
 		for _, r := range []*tinyhttp.Request{a, b, cr} {
 			r.Respond(tinyhttp.FromString(r.URL()))
 		}
-		for _, want := range []string{"/a", "/b", "/c"} {
-			if resp := c.ReadResponse(false); string(resp.Body) != want {
-				t.Errorf("response body %q, want %q", resp.Body, want)
-			}
+		rs := []*wiretest.Response{c.ReadResponse(false), c.ReadResponse(false), c.ReadResponse(false)}
+		if diff := cmp.Diff([]string{"/a", "/b", "/c"}, bodies(rs)); diff != "" {
+			t.Errorf("response bodies (-want +got):\n%s", diff)
 		}
 	})
 }
@@ -618,14 +615,16 @@ func TestAPI_ConcurrentReceivers(t *testing.T) {
 				return
 			}
 			rs, err := wiretest.ParseResponses(data)
-			if err != nil || len(rs) != requests {
-				t.Errorf("client %d: parsed %d responses (%v), want %d", i, len(rs), err, requests)
+			if err != nil {
+				t.Errorf("client %d: parsing the responses: %v", i, err)
 				return
 			}
-			for j, resp := range rs {
-				if want := fmt.Sprintf("/%d/%d %s", i, j, strings.Repeat("x", j)); string(resp.Body) != want {
-					t.Errorf("client %d: response %d body %q, want %q", i, j, resp.Body, want)
-				}
+			var want []string
+			for j := range requests {
+				want = append(want, fmt.Sprintf("/%d/%d %s", i, j, strings.Repeat("x", j)))
+			}
+			if diff := cmp.Diff(want, bodies(rs)); diff != "" {
+				t.Errorf("client %d: response bodies (-want +got):\n%s", i, diff)
 			}
 		}()
 	}

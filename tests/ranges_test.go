@@ -15,12 +15,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/internal/httpfile"
@@ -122,16 +123,16 @@ func TestRanges(t *testing.T) {
 		rangeCheck{206, "", string(r.Body)}.check(t, r, "GET")
 		parts := multipartParts(t, r)
 		want := [][2]string{{"bytes 0-1/10", "01"}, {"bytes 4-5/10", "45"}}
-		if !slices.Equal(parts, want) {
-			t.Errorf("parts %q, want %q", parts, want)
+		if diff := cmp.Diff(want, parts); diff != "" {
+			t.Errorf("parts (-want +got):\n%s", diff)
 		}
 		if cl, _ := r.Get("Content-Length"); cl != strconv.Itoa(len(r.Body)) {
 			t.Errorf("Content-Length %q for a %d-byte body", cl, len(r.Body))
 		}
 		// In request order, not sorted.
 		parts = multipartParts(t, exchange(t, s, "GET", "/ten.txt", "Range: bytes=8-9,0-0"))
-		if want := [][2]string{{"bytes 8-9/10", "89"}, {"bytes 0-0/10", "0"}}; !slices.Equal(parts, want) {
-			t.Errorf("parts %q, want %q", parts, want)
+		if diff := cmp.Diff([][2]string{{"bytes 8-9/10", "89"}, {"bytes 0-0/10", "0"}}, parts); diff != "" {
+			t.Errorf("parts (-want +got):\n%s", diff)
 		}
 		// A single satisfiable range is never multipart.
 		get(t, rangeCheck{206, "bytes 0-1/10", "01"}, "Range: bytes=0-1,20-30")
@@ -446,8 +447,8 @@ func TestFileServeContentDifferential(t *testing.T) {
 			}
 			octype, _ := ours.Get("Content-Type")
 			if ours.Status == 206 && strings.HasPrefix(octype, "multipart/") {
-				if op, tp := multipartParts(t, ours), multipartParts(t, theirs); !slices.Equal(op, tp) {
-					t.Errorf("parts differ:\ntinyhttp %q\nnet/http %q", op, tp)
+				if diff := cmp.Diff(multipartParts(t, theirs), multipartParts(t, ours), wiretest.SummarizeLongStrings); diff != "" {
+					t.Errorf("parts (-net/http +tinyhttp):\n%s", diff)
 				}
 				return
 			}
