@@ -177,7 +177,8 @@ func TestCGI_AfterEarlierResponse(t *testing.T) {
 	h := rawcgi.Shell(rawcgi.DefaultScript)
 	s.serve(2, func(r *tinyhttp.Request) {
 		if r.URL() == "/plain" {
-			time.Sleep(50 * time.Millisecond) // answer after the CGI request is waiting
+			// Answer once the CGI request's raw writer waits for this response.
+			wiretest.WaitParked(t, 1, "tinyhttp.(*Request).IntoWriter(")
 			r.Respond(tinyhttp.FromString("plain first"))
 			return
 		}

@@ -258,10 +258,7 @@ func TestHTTPS_CloseDuringHandshakes(t *testing.T) {
 	}
 	half := s.dial()
 	half.Send("\x16\x03\x01\x00") // part of a ClientHello record header
-	deadline := time.Now().Add(wiretest.Timeout)
-	for s.NumConnections() < 5 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	wiretest.PollUntil(func() bool { return s.NumConnections() >= 5 })
 	start := time.Now()
 	if !wiretest.Within(t, handshakeBound, "Close with handshakes in progress", func() { s.Close() }) {
 		return

@@ -373,12 +373,7 @@ func isDeadlineErr(err error) bool {
 // to 0 (a connection leaves the count just after its socket is closed).
 func waitForNoConnections(t *testing.T, s *server) {
 	t.Helper()
-	deadline := time.Now().Add(wiretest.Timeout)
-	for s.NumConnections() != 0 {
-		if time.Now().After(deadline) {
-			t.Errorf("NumConnections() = %d, want 0 within %v", s.NumConnections(), wiretest.Timeout)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !wiretest.PollUntil(func() bool { return s.NumConnections() == 0 }) {
+		t.Errorf("NumConnections() = %d, want 0 within %v", s.NumConnections(), wiretest.Timeout)
 	}
 }

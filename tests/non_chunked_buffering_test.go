@@ -107,6 +107,8 @@ func TestNonChunkedBuffering_RespondingToNonConsumingClient(t *testing.T) {
 	responded := make(chan error, 1)
 	s.goroutine(func() { responded <- r.Respond(identityServed(reader)) })
 
+	// Not synchronisation: no progress for stall is what "the server stopped
+	// consuming" means, so the poll sleeps that long between looks.
 	const stall = 300 * time.Millisecond
 	deadline := time.Now().Add(wiretest.Timeout)
 	last := int64(-1)

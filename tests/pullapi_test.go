@@ -23,13 +23,10 @@ import (
 
 // shortWait is how long a test waits to see that something does NOT happen
 // (a receiver stays blocked). A correct server passes however short it is;
-// it only needs to be long enough for a wrong one to be caught.
+// it only needs to be long enough for a wrong one to be caught. It is never
+// used to let something happen: the tests wait for a signal instead (a
+// receiver parked in the queue, the server having read what was sent).
 const shortWait = 100 * time.Millisecond
-
-// settle is how long a test lets the server queue requests whose bytes are
-// already on the wire, when the test needs them queued but not received.
-// Nothing observable tells a request was queued without receiving it.
-const settle = 300 * time.Millisecond
 
 // TestAPI_AddrPortZero: asking for port 0 binds a free port, which Addr
 // reports and which accepts connections.
@@ -127,15 +124,13 @@ func TestAPI_TryRecv(t *testing.T) {
 	c := s.dial()
 	c.Send("GET /try HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	var r *tinyhttp.Request
-	deadline := time.Now().Add(wiretest.Timeout)
-	for r == nil && time.Now().Before(deadline) {
-		var err error
-		if r, err = s.TryRecv(); err != nil {
-			t.Fatalf("TryRecv: %v", err)
-		}
-		if r == nil {
-			time.Sleep(5 * time.Millisecond)
-		}
+	var err error
+	wiretest.PollUntil(func() bool {
+		r, err = s.TryRecv()
+		return r != nil || err != nil
+	})
+	if err != nil {
+		t.Fatalf("TryRecv: %v", err)
 	}
 	if r == nil {
 		t.Fatalf("TryRecv never returned the request within %v", wiretest.Timeout)
@@ -234,7 +229,7 @@ func TestAPI_RecvContext(t *testing.T) {
 			}
 			done <- err
 		})
-		time.Sleep(shortWait)
+		wiretest.WaitParked(t, 1, "tinyhttp.(*Server).RecvContext(") // cancel a waiting receive
 		cancel()
 		select {
 		case err := <-done:
@@ -311,7 +306,9 @@ func TestAPI_Incoming(t *testing.T) {
 			t.Errorf("unexpected request %s", r.URL())
 		}
 	})
-	time.Sleep(shortWait) // let the range block in Recv (not required for correctness)
+	// Close must release a range waiting for a request. (Incoming's iterator
+	// is inlined into the test: its frame has no package prefix.)
+	wiretest.WaitParked(t, 1, "(*Server).Incoming")
 	wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 	select {
 	case <-ended:
@@ -357,7 +354,7 @@ func TestAPI_Unblock(t *testing.T) {
 				results <- result{r, err}
 			})
 		}
-		time.Sleep(shortWait) // let both block (the outcome is the same if they have not)
+		wiretest.WaitParked(t, 2, "tinyhttp.(*Server).RecvTimeout(") // both are waiting
 		s.Unblock()
 		select {
 		case res := <-results:
@@ -389,11 +386,14 @@ func TestAPI_Unblock(t *testing.T) {
 		}
 	})
 	t.Run("FIFO behind queued requests", func(t *testing.T) {
-		s := newServer(t)
+		s := newWatchedServer(t)
 		c := s.dial()
 		c.Send("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nGET /b HTTP/1.1\r\nHost: localhost\r\n\r\n")
-		a := s.recv()      // /a is queued, so /b is on its way
-		time.Sleep(settle) // let the server queue /b
+		a := s.recv()
+		// The server read /b and asks for more: /b is queued.
+		if !s.waitConsumed(c) {
+			t.FailNow()
+		}
 		s.Unblock()
 		s.Unblock()
 		c.Send("GET /c HTTP/1.1\r\nHost: localhost\r\n\r\n") // queued behind both tokens
@@ -494,7 +494,9 @@ func TestAPI_Close(t *testing.T) {
 			errs <- err
 		})
 	}
-	time.Sleep(shortWait) // let them block (the outcome is the same if they have not)
+	for _, recv := range []string{"Recv(", "RecvTimeout(", "RecvContext("} {
+		wiretest.WaitParked(t, 1, "tinyhttp.(*Server)."+recv) // Close must release waiting receivers
+	}
 
 	wiretest.Within(t, wiretest.Timeout, "Close", func() {
 		if err := s.Close(); err != nil {
@@ -558,10 +560,13 @@ func TestAPI_Close(t *testing.T) {
 // is called are dropped with their connections; Recv then reports
 // ErrServerClosed rather than handing them out.
 func TestAPI_CloseDropsQueued(t *testing.T) {
-	s := newServer(t)
+	s := newWatchedServer(t)
 	c := s.dial()
 	c.Send("GET /queued HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	time.Sleep(settle) // let the server queue it
+	// The server read the request and asks for more: it is queued.
+	if !s.waitConsumed(c) {
+		t.FailNow()
+	}
 	wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 	if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
 		t.Errorf("Recv after Close = %v, %v; want nil, ErrServerClosed", r, err)
@@ -639,7 +644,7 @@ func TestAPI_ConcurrentReceivers(t *testing.T) {
 // to a client that reads nothing, returns with an error.
 func TestAPI_CloseInterruptsBlockedIO(t *testing.T) {
 	t.Run("body read", func(t *testing.T) {
-		s := newServer(t)
+		s := newWatchedServer(t)
 		c := s.dial()
 		c.Send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\npartial")
 		r := s.recv()
@@ -648,7 +653,7 @@ func TestAPI_CloseInterruptsBlockedIO(t *testing.T) {
 			_, err := io.ReadAll(r.Body())
 			readErr <- err
 		})
-		time.Sleep(shortWait) // let the read block (the outcome is the same if it has not)
+		s.waitConsumed(c) // the body read took "partial" and waits for the rest
 		wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 		select {
 		case err := <-readErr:

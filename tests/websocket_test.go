@@ -488,7 +488,7 @@ func TestWebSocket_UpgradedConnHasNoServerDeadlines(t *testing.T) {
 	if resp := c.ReadResponse(false); resp.Status != 101 {
 		t.Fatalf("status %d, want 101", resp.Status)
 	}
-	time.Sleep(4 * short)
+	time.Sleep(4 * short) // not synchronisation: the server's timeouts must pass first
 	if _, err := conn.Write([]byte("late write")); err != nil {
 		t.Errorf("write on the upgraded conn %v after the 101: %v (a server write deadline is still set)", 4*short, err)
 	}

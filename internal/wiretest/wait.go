@@ -53,10 +53,12 @@ func PollUntil(cond func() bool) bool {
 // WaitParked waits until at least n goroutines with frame on their stack are
 // parked on a channel: blocked in a receive, a send or a select. frame is
 // matched as a substring of the stack's function lines, such as
-// "tinyhttp.(*Server).Recv(" for a goroutine blocked in Server.Recv
-// (inlined calls are listed too). It is the signal that receivers are
-// waiting before a test releases them. It fails the test (without FailNow)
-// and reports false if Timeout passes first.
+// "tinyhttp.(*Server).Recv(" for a goroutine blocked in Server.Recv.
+// Inlined calls are listed too, but an inlined function literal is named
+// after the function it is inlined into ("pkg.TestX.func2.(*Server).Incoming.1"),
+// so match such frames without their package. It is the signal that
+// receivers are waiting before a test releases them. It fails the test
+// (without FailNow) and reports false if Timeout passes first.
 func WaitParked(tb testing.TB, n int, frame string) bool {
 	tb.Helper()
 	if PollUntil(func() bool { return countParked(Stacks(), frame) >= n }) {
