@@ -33,10 +33,10 @@ func CheckInvariants(tb testing.TB, where string, r *Response, http10 bool) {
 func CheckDate(v string) error {
 	t, err := time.Parse(http.TimeFormat, v)
 	if err != nil {
-		return fmt.Errorf("Date %q is not an IMF-fixdate: %w", v, err)
+		return fmt.Errorf("the Date value %q is not an IMF-fixdate: %w", v, err)
 	}
 	if got := t.UTC().Format(http.TimeFormat); got != v {
-		return fmt.Errorf("Date %q is not in canonical IMF-fixdate form (%q)", v, got)
+		return fmt.Errorf("the Date value %q is not in canonical IMF-fixdate form (%q)", v, got)
 	}
 	return nil
 }

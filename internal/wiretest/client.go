@@ -133,19 +133,6 @@ func (c *Client) ReadAll(methods ...string) Result {
 	return res
 }
 
-// noteEnd records why no further response came: the server closed the
-// connection (with a FIN or a reset), or the read failed or timed out.
-func (res *Result) noteEnd(err error) {
-	switch {
-	case err == io.EOF:
-		res.Closed = true
-	case errors.Is(err, syscall.ECONNRESET):
-		res.Closed, res.Reset = true, true
-	default:
-		res.Err = fmt.Errorf("after %d responses, the server neither sent more nor closed: %w", len(res.Resps), err)
-	}
-}
-
 // check applies CheckInvariants to r when the client is asked to.
 func (c *Client) check(where string, r *Response) {
 	c.tb.Helper()

@@ -12,6 +12,7 @@
 //     a correct server never sends, and Response, what it returns;
 //   - CheckInvariants and CheckDate, the rules every response must follow;
 //   - CheckLeaks, Goroutines and Stacks, the goroutine-leak check;
+//   - SummarizeLongStrings, a cmp option for comparing long bodies;
 //   - Within, PollUntil, WaitParked and ReadWatcher, bounded waits for
 //     explicit signals, so that no test sleeps to synchronise and a hang
 //     fails the test instead of stalling it.

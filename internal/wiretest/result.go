@@ -1,8 +1,11 @@
 package wiretest
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"syscall"
 )
 
 // Result is everything a client read from a connection until the server
@@ -33,4 +36,17 @@ func (res Result) String() string {
 		fmt.Fprintf(&b, "\n  [%d] %v", i, r)
 	}
 	return b.String()
+}
+
+// noteEnd records why no further response came: the server closed the
+// connection (with a FIN or a reset), or the read failed or timed out.
+func (res *Result) noteEnd(err error) {
+	switch {
+	case err == io.EOF:
+		res.Closed = true
+	case errors.Is(err, syscall.ECONNRESET):
+		res.Closed, res.Reset = true, true
+	default:
+		res.Err = fmt.Errorf("after %d responses, the server neither sent more nor closed: %w", len(res.Resps), err)
+	}
 }
