@@ -55,8 +55,10 @@ func TestClientReadAll(t *testing.T) {
 // TestClientReadAllReset notes a reset as a close.
 func TestClientReadAllReset(t *testing.T) {
 	c := Dial(t, "tcp", rawServer(t, func(conn net.Conn) {
+		conn.Read(make([]byte, 1))       // reset a connection that is established
 		conn.(*net.TCPConn).SetLinger(0) // the close is a reset
 	}))
+	c.Send("x")
 	if res := c.ReadAll(); res.Err != nil || !res.Closed || !res.Reset || len(res.Resps) != 0 {
 		t.Errorf("want a reset\n%v", res)
 	}
