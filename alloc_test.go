@@ -8,6 +8,8 @@ import (
 	"net"
 	"runtime"
 	"testing"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // maxHelloWorldAllocs is the allocation budget of one keep-alive
@@ -56,7 +58,7 @@ func TestHelloWorldAllocations(t *testing.T) {
 // checks that no goroutine outlives the server.
 func dialHelloTCP(tb testing.TB) net.Conn {
 	tb.Helper()
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	s, err := NewServer(ServerConfig{Addr: "127.0.0.1:0"})
 	if err != nil {
 		tb.Fatal(err)
@@ -78,7 +80,7 @@ func dialHelloTCP(tb testing.TB) net.Conn {
 		s.Close()
 		<-done
 		if t, ok := tb.(*testing.T); ok {
-			checkGoroutines(t, base)
+			wiretest.CheckLeaks(t, base)
 		}
 	})
 	return c

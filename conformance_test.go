@@ -19,6 +19,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 func TestConformance(t *testing.T) {
@@ -91,20 +95,20 @@ func cfReject(t *testing.T, row cfRow) {
 	t.Helper()
 	ts := startWireServer(t, row.cfg, wireRoute)
 	c := ts.dial(t)
-	c.http10 = cfHTTP10.MatchString(row.raw)
+	c.HTTP10 = cfHTTP10.MatchString(row.raw)
 	raw := row.raw
 	if !row.alone {
 		raw += cfFollow
 	}
-	c.send(raw)
+	c.Send(raw)
 	if !row.close && !row.alone {
-		c.closeWrite() // the server is free to keep the connection: let it see the end
+		c.CloseWrite() // the server is free to keep the connection: let it see the end
 	}
-	res := c.readAll()
+	res := c.ReadAll()
 	if res.Err != nil {
 		t.Fatalf("raw %q: %v\n%v", row.raw, res.Err, res)
 	}
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) == 0 {
 		if row.plain && res.Closed && ts.calls.Load() == 0 {
 			return
@@ -115,8 +119,8 @@ func cfReject(t *testing.T, row cfRow) {
 	if !slices.Contains(row.status, first.Status) {
 		t.Errorf("raw %q: status %d, want %v\n%v", row.raw, first.Status, row.status, res)
 	}
-	if row.close || first.closes() {
-		if row.close && !first.closes() {
+	if row.close || first.Closes() {
+		if row.close && !first.Closes() {
 			t.Errorf("raw %q: the response lacks Connection: close\n%v", row.raw, res)
 		}
 		if !res.Closed {
@@ -145,21 +149,21 @@ func cfReject(t *testing.T, row cfRow) {
 }
 
 // cfTarget is the request-target the echo application reported.
-func cfTarget(r *wireResponse) string {
-	v, _ := r.get("X-Target")
+func cfTarget(r *wiretest.Response) string {
+	v, _ := r.Get("X-Target")
 	return v
 }
 
 // cfExchange starts a server with the route application, sends raw,
 // half-closes, and reads every response until the server closes.
-func cfExchange(t *testing.T, cfg ServerConfig, raw string, methods ...string) (*wireServer, wireResult) {
+func cfExchange(t *testing.T, cfg ServerConfig, raw string, methods ...string) (*wireServer, wiretest.Result) {
 	t.Helper()
 	ts := startWireServer(t, cfg, wireRoute)
 	c := ts.dial(t)
-	c.http10 = cfHTTP10.MatchString(raw)
-	c.send(raw)
-	c.closeWrite()
-	res := c.readAll(methods...)
+	c.HTTP10 = cfHTTP10.MatchString(raw)
+	c.Send(raw)
+	c.CloseWrite()
+	res := c.ReadAll(methods...)
 	if res.Err != nil {
 		t.Fatalf("raw %q: %v\n%v", raw, res.Err, res)
 	}
@@ -170,10 +174,10 @@ func cfExchange(t *testing.T, cfg ServerConfig, raw string, methods ...string) (
 // both are answered 2xx on a persistent connection, the second as /follow:
 // the vector was accepted and its framing understood. It returns what the
 // application saw of the vector and the response to it.
-func cfAccept(t *testing.T, cfg ServerConfig, raw string) (wireSeen, *wireResponse) {
+func cfAccept(t *testing.T, cfg ServerConfig, raw string) (wireSeen, *wiretest.Response) {
 	t.Helper()
 	ts, res := cfExchange(t, cfg, raw+cfFollow)
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) != 2 {
 		t.Fatalf("raw %q: %d responses, want 2\n%v", raw, len(finals), res)
 	}
@@ -182,7 +186,7 @@ func cfAccept(t *testing.T, cfg ServerConfig, raw string) (wireSeen, *wireRespon
 			t.Errorf("raw %q: response %d has status %d, want 2xx\n%v", raw, i, r.Status, res)
 		}
 	}
-	if finals[0].closes() {
+	if finals[0].Closes() {
 		t.Errorf("raw %q: the response says Connection: close, want a persistent connection\n%v", raw, res)
 	}
 	if got := cfTarget(finals[1]); got != "/follow" {
@@ -232,7 +236,7 @@ func cfH03(t *testing.T) {
 
 func cfH04(t *testing.T) {
 	ts, res := cfExchange(t, ServerConfig{}, "GET / HTTP/1.0\r\n\r\n")
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) != 1 || finals[0].Status != 200 {
 		t.Fatalf("HTTP/1.0 without Host: want one 200\n%v", res)
 	}
@@ -443,7 +447,7 @@ func cfH23(t *testing.T) {
 	for _, method := range []string{"FOO", "get"} {
 		t.Run(method, func(t *testing.T) {
 			ts, res := cfExchange(t, ServerConfig{}, method+" / HTTP/1.1\r\nHost: a\r\n\r\n"+cfFollow)
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) != 2 || finals[0].Status != 501 || cfTarget(finals[1]) != "/follow" {
 				t.Fatalf("want 501 from the application, then /follow\n%v", res)
 			}
@@ -559,12 +563,12 @@ func cfF10(t *testing.T) {
 	t.Run("streamed body", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{BodyReadTimeout: 500 * time.Millisecond}, wireRoute)
 		c := ts.dial(t)
-		c.send(cfPost("Content-Length: 2000\r\n", strings.Repeat("x", 1000)))
-		res := c.readAll()
+		c.Send(cfPost("Content-Length: 2000\r\n", strings.Repeat("x", 1000)))
+		res := c.ReadAll()
 		if res.Err != nil {
 			t.Fatalf("%v\n%v", res.Err, res)
 		}
-		for _, r := range res.finals() {
+		for _, r := range res.Finals() {
 			if r.Status >= 200 && r.Status < 300 {
 				t.Errorf("a stalled body got %d\n%v", r.Status, res)
 			}
@@ -592,13 +596,13 @@ func cfF11(t *testing.T) {
 		// has the request and gets ErrBodyTooLarge, which it answers 413.
 		ts := startWireServer(t, lim, wireRoute)
 		c := ts.dial(t)
-		c.send(cfChunkedPost("14\r\n01234567890123456789\r\n0\r\n\r\n") + cfFollow)
-		res := c.readAll()
+		c.Send(cfChunkedPost("14\r\n01234567890123456789\r\n0\r\n\r\n") + cfFollow)
+		res := c.ReadAll()
 		if res.Err != nil {
 			t.Fatalf("%v\n%v", res.Err, res)
 		}
-		finals := res.finals()
-		if len(finals) != 1 || finals[0].Status != 413 || !finals[0].closes() || !res.Closed {
+		finals := res.Finals()
+		if len(finals) != 1 || finals[0].Status != 413 || !finals[0].Closes() || !res.Closed {
 			t.Errorf("want one 413 with Connection: close, then close\n%v", res)
 		}
 		for _, s := range ts.requests() {
@@ -628,22 +632,22 @@ func cfBadChunked(t *testing.T, cfg ServerConfig, body string, statuses []int, m
 	t.Helper()
 	ts := startWireServer(t, cfg, wireRoute)
 	c := ts.dial(t)
-	c.send(cfChunkedPost(body) + cfFollow)
+	c.Send(cfChunkedPost(body) + cfFollow)
 	if !mustClose {
-		c.closeWrite()
+		c.CloseWrite()
 	}
-	res := c.readAll()
+	res := c.ReadAll()
 	if res.Err != nil {
 		t.Fatalf("body %q: %v\n%v", body, res.Err, res)
 	}
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) == 0 {
 		t.Fatalf("body %q: no response\n%v", body, res)
 	}
 	if !slices.Contains(statuses, finals[0].Status) {
 		t.Errorf("body %q: status %d, want %v\n%v", body, finals[0].Status, statuses, res)
 	}
-	if mustClose && (!finals[0].closes() || !res.Closed || len(finals) != 1) {
+	if mustClose && (!finals[0].Closes() || !res.Closed || len(finals) != 1) {
 		t.Errorf("body %q: want Connection: close, a close and no answer to the follow-up\n%v", body, res)
 	}
 	if len(finals) > 1 && (len(finals) != 2 || cfTarget(finals[1]) != "/follow") {
@@ -691,13 +695,13 @@ func cfF15(t *testing.T) {
 	t.Run("no last chunk, then EOF", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{}, wireRoute)
 		c := ts.dial(t)
-		c.send(cfChunkedPost("5\r\nhello\r\n"))
-		c.closeWrite()
-		res := c.readAll()
+		c.Send(cfChunkedPost("5\r\nhello\r\n"))
+		c.CloseWrite()
+		res := c.ReadAll()
 		if res.Err != nil {
 			t.Fatalf("%v\n%v", res.Err, res)
 		}
-		finals := res.finals()
+		finals := res.Finals()
 		if !res.Closed || len(finals) > 1 || (len(finals) == 1 && finals[0].Status != 400) {
 			t.Errorf("want 400 or a plain close\n%v", res)
 		}
@@ -720,8 +724,8 @@ func cfF16(t *testing.T) {
 			if string(seen.Body) != tc.want || string(resp.Body) != tc.want {
 				t.Errorf("body %q, echoed %q; want %q", seen.Body, resp.Body, tc.want)
 			}
-			if !slices.Equal(seen.Trailers, tc.trailers) {
-				t.Errorf("trailers %v, want %v", seen.Trailers, tc.trailers)
+			if diff := cmp.Diff(tc.trailers, seen.Trailers); diff != "" {
+				t.Errorf("trailers (-want +got):\n%s", diff)
 			}
 			for _, tr := range tc.trailers {
 				for _, h := range seen.Headers {
@@ -743,12 +747,12 @@ func cfF17(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, res := cfExchange(t, ServerConfig{}, tc.req+cfFollow)
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) == 0 || finals[0].Status != 200 {
 				t.Fatalf("want 200 for the POST\n%v", res)
 			}
 			switch {
-			case len(finals) == 1 && finals[0].closes():
+			case len(finals) == 1 && finals[0].Closes():
 			case len(finals) == 2 && finals[1].Status == 200 && cfTarget(finals[1]) == "/follow":
 			default:
 				t.Errorf("want the GET answered, or a close after the first response\n%v", res)
@@ -778,15 +782,13 @@ func cfC01(t *testing.T) {
 	t.Run("one goroutine answers 3, 2, 1", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{}, nil)
 		c := ts.dial(t)
-		c.send(pipelined)
+		c.Send(pipelined)
 		reqs := []*Request{ts.recv(t), ts.recv(t), ts.recv(t)}
-		for i, r := range reqs {
-			if want := "/" + strconv.Itoa(i+1); r.URL() != want {
-				t.Fatalf("request %d is %q, want %q", i, r.URL(), want)
-			}
+		if diff := cmp.Diff([]string{"/1", "/2", "/3"}, cfURLs(reqs)); diff != "" {
+			t.Fatalf("requests (-want +got):\n%s", diff)
 		}
 		var errs [3]error
-		if !wireWaitBounded(t, "Respond to requests 3, 2, 1 from one goroutine", func() {
+		if !wiretest.Within(t, wiretest.Timeout, "Respond to requests 3, 2, 1 from one goroutine", func() {
 			errs[2] = reqs[2].Respond(FromString("three"))
 			errs[1] = reqs[1].Respond(FromString("two"))
 			errs[0] = reqs[0].Respond(FromString("one"))
@@ -798,14 +800,14 @@ func cfC01(t *testing.T) {
 				t.Errorf("Respond %d: %v", i+1, err)
 			}
 		}
-		c.closeWrite()
-		res := c.readAll()
+		c.CloseWrite()
+		res := c.ReadAll()
 		cfWantBodies(t, res, "one", "two", "three")
 	})
 	t.Run("concurrent, request 2 finishes first", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{}, nil)
 		c := ts.dial(t)
-		c.send(pipelined)
+		c.Send(pipelined)
 		r1, r2, r3 := ts.recv(t), ts.recv(t), ts.recv(t)
 		b1, b2, b3 := cfPattern(1, 50000), cfPattern(2, 70000), cfPattern(3, 10)
 		done := make(chan error, 3)
@@ -820,8 +822,8 @@ func cfC01(t *testing.T) {
 				return
 			}
 		}
-		c.closeWrite()
-		res := c.readAll()
+		c.CloseWrite()
+		res := c.ReadAll()
 		cfWantBodies(t, res, string(b1), string(b2), string(b3))
 	})
 	t.Run("workers, any order", func(t *testing.T) {
@@ -830,20 +832,42 @@ func cfC01(t *testing.T) {
 			raw.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: a\r\n\r\n")
 		}
 		_, res := cfExchange(t, ServerConfig{}, raw.String())
-		finals := res.finals()
-		if len(finals) != 8 {
-			t.Fatalf("%d responses, want 8\n%v", len(finals), res)
-		}
-		for i, r := range finals {
-			if want := "/r" + strconv.Itoa(i); cfTarget(r) != want {
-				t.Errorf("response %d answers %q, want %q", i, cfTarget(r), want)
-			}
+		want := []string{"/r0", "/r1", "/r2", "/r3", "/r4", "/r5", "/r6", "/r7"}
+		if diff := cmp.Diff(want, cfTargets(res.Finals())); diff != "" {
+			t.Errorf("the responses answer (-want +got):\n%s\n%v", diff, res)
 		}
 	})
 }
 
+// cfURLs returns the request-targets of requests.
+func cfURLs(reqs []*Request) []string {
+	var urls []string
+	for _, r := range reqs {
+		urls = append(urls, r.URL())
+	}
+	return urls
+}
+
+// cfTargets returns the request-targets the echo application reported in rs.
+func cfTargets(rs []*wiretest.Response) []string {
+	var targets []string
+	for _, r := range rs {
+		targets = append(targets, cfTarget(r))
+	}
+	return targets
+}
+
+// cfStatuses returns the status codes of rs.
+func cfStatuses(rs []*wiretest.Response) []int {
+	var codes []int
+	for _, r := range rs {
+		codes = append(codes, r.Status)
+	}
+	return codes
+}
+
 // cfWaitErr waits for one error from ch, failing on a non-nil error or when
-// nothing arrives within wireTimeout.
+// nothing arrives within wiretest.Timeout.
 func cfWaitErr(t *testing.T, ch <-chan error, what string) bool {
 	t.Helper()
 	select {
@@ -852,27 +876,33 @@ func cfWaitErr(t *testing.T, ch <-chan error, what string) bool {
 			t.Errorf("%s: %v", what, err)
 		}
 		return true
-	case <-time.After(wireTimeout):
-		t.Errorf("%s did not return within %v:\n%s", what, wireTimeout, wireStacks())
+	case <-time.After(wiretest.Timeout):
+		t.Errorf("%s did not return within %v:\n%s", what, wiretest.Timeout, wiretest.Stacks())
 		return false
 	}
 }
 
+// cfStatusBody is what cfWantBodies compares of a response.
+type cfStatusBody struct {
+	Status int
+	Body   string
+}
+
 // cfWantBodies checks the final responses are 200s with exactly these bodies, in order.
-func cfWantBodies(t *testing.T, res wireResult, bodies ...string) {
+func cfWantBodies(t *testing.T, res wiretest.Result, bodies ...string) {
 	t.Helper()
 	if res.Err != nil {
 		t.Fatalf("%v\n%v", res.Err, res)
 	}
-	finals := res.finals()
-	if len(finals) != len(bodies) {
-		t.Fatalf("%d responses, want %d\n%v", len(finals), len(bodies), res)
+	var got, want []cfStatusBody
+	for _, r := range res.Finals() {
+		got = append(got, cfStatusBody{r.Status, string(r.Body)})
 	}
-	for i, r := range finals {
-		if r.Status != 200 || string(r.Body) != bodies[i] {
-			t.Errorf("response %d: %d with %d bytes %q, want 200 with %d bytes %q",
-				i, r.Status, len(r.Body), wireTruncate(r.Body, 40), len(bodies[i]), wireTruncate([]byte(bodies[i]), 40))
-		}
+	for _, b := range bodies {
+		want = append(want, cfStatusBody{200, b})
+	}
+	if diff := cmp.Diff(want, got, wiretest.SummarizeLongStrings); diff != "" {
+		t.Errorf("final responses (-want +got):\n%s", diff)
 	}
 }
 
@@ -885,14 +915,14 @@ func cfC02(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, res := cfExchange(t, ServerConfig{}, "GET /ten HTTP/1.1\r\nHost: a\r\n\r\n"+tc.post+cfFollow)
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) != 3 {
 				t.Fatalf("%d responses, want 3\n%v", len(finals), res)
 			}
 			if string(finals[0].Body) != wireTen {
 				t.Errorf("response 0: body %q, want %q", finals[0].Body, wireTen)
 			}
-			if m, _ := finals[1].get("X-Method"); m != "POST" || string(finals[1].Body) != tc.body {
+			if m, _ := finals[1].Get("X-Method"); m != "POST" || string(finals[1].Body) != tc.body {
 				t.Errorf("response 1: %s with %d bytes, want POST echoing %d bytes", m, len(finals[1].Body), len(tc.body))
 			}
 			if cfTarget(finals[2]) != "/follow" {
@@ -905,13 +935,13 @@ func cfC02(t *testing.T) {
 func cfC03(t *testing.T) {
 	ts := startWireServer(t, ServerConfig{}, wireRoute)
 	c := ts.dial(t)
-	c.send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
-	r1 := c.readResponse(false)
-	if r1.Status != 200 || string(r1.Body) != wireTen || r1.closes() {
+	c.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+	r1 := c.ReadResponse(false)
+	if r1.Status != 200 || string(r1.Body) != wireTen || r1.Closes() {
 		t.Fatalf("first response %v, want 200 %q on a persistent connection", r1, wireTen)
 	}
-	c.send(cfFollow)
-	r2 := c.readResponse(false)
+	c.Send(cfFollow)
+	r2 := c.ReadResponse(false)
 	if r2.Status != 200 || cfTarget(r2) != "/follow" {
 		t.Fatalf("second response %v, want 200 for /follow", r2)
 	}
@@ -925,13 +955,13 @@ func cfC04(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startWireServer(t, ServerConfig{}, wireRoute)
 			c := ts.dial(t)
-			c.send("GET /ten HTTP/1.1\r\nHost: a\r\nConnection: " + tc.conn + "\r\n\r\n" + cfFollow)
-			res := c.readAll()
+			c.Send("GET /ten HTTP/1.1\r\nHost: a\r\nConnection: " + tc.conn + "\r\n\r\n" + cfFollow)
+			res := c.ReadAll()
 			if res.Err != nil {
 				t.Fatalf("%v\n%v", res.Err, res)
 			}
-			finals := res.finals()
-			if len(finals) != 1 || finals[0].Status != 200 || !finals[0].closes() || !res.Closed {
+			finals := res.Finals()
+			if len(finals) != 1 || finals[0].Status != 200 || !finals[0].Closes() || !res.Closed {
 				t.Errorf("want one 200 with Connection: close, then close\n%v", res)
 			}
 			for _, s := range ts.requests() {
@@ -946,13 +976,13 @@ func cfC04(t *testing.T) {
 func cfC05(t *testing.T) {
 	ts := startWireServer(t, ServerConfig{}, wireRoute)
 	c := ts.dial(t)
-	c.http10 = true
-	c.send("GET /ten HTTP/1.0\r\n\r\nGET /follow HTTP/1.0\r\n\r\n")
-	res := c.readAll()
+	c.HTTP10 = true
+	c.Send("GET /ten HTTP/1.0\r\n\r\nGET /follow HTTP/1.0\r\n\r\n")
+	res := c.ReadAll()
 	if res.Err != nil {
 		t.Fatalf("%v\n%v", res.Err, res)
 	}
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) != 1 || finals[0].Status != 200 || string(finals[0].Body) != wireTen || !res.Closed {
 		t.Errorf("want one 200 then close\n%v", res)
 	}
@@ -972,19 +1002,19 @@ func cfC06(t *testing.T) {
 		t.Run(tc.path, func(t *testing.T) {
 			ts := startWireServer(t, ServerConfig{}, wireRoute)
 			c := ts.dial(t)
-			c.http10 = true
+			c.HTTP10 = true
 			req := "GET " + tc.path + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
 			for i := range 2 {
-				c.send(req)
-				r := c.readResponse(false)
+				c.Send(req)
+				r := c.ReadResponse(false)
 				if r.Status != 200 || string(r.Body) != tc.body {
 					t.Fatalf("response %d: %d with %d bytes, want 200 with %d", i, r.Status, len(r.Body), len(tc.body))
 				}
-				if !r.has("Content-Length") || r.Chunked {
+				if !r.Has("Content-Length") || r.Chunked {
 					t.Errorf("response %d: want Content-Length framing, got %v", i, r.Header)
 				}
-				if !r.hasToken("Connection", "keep-alive") || r.closes() {
-					t.Errorf("response %d: Connection %v, want keep-alive", i, r.values("Connection"))
+				if !r.HasToken("Connection", "keep-alive") || r.Closes() {
+					t.Errorf("response %d: Connection %v, want keep-alive", i, r.Values("Connection"))
 				}
 			}
 		})
@@ -992,17 +1022,17 @@ func cfC06(t *testing.T) {
 	t.Run("/stream", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{}, wireRoute)
 		c := ts.dial(t)
-		c.http10 = true
-		c.send("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /follow HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-		res := c.readAll()
+		c.HTTP10 = true
+		c.Send("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /follow HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+		res := c.ReadAll()
 		if res.Err != nil {
 			t.Fatalf("%v\n%v", res.Err, res)
 		}
-		finals := res.finals()
+		finals := res.Finals()
 		if len(finals) != 1 || string(finals[0].Body) != wireStreamText || !finals[0].UntilEOF || !res.Closed {
 			t.Errorf("want one close-delimited response, then close\n%v", res)
 		}
-		if len(finals) > 0 && finals[0].hasToken("Connection", "keep-alive") {
+		if len(finals) > 0 && finals[0].HasToken("Connection", "keep-alive") {
 			t.Errorf("a response without Content-Length says keep-alive")
 		}
 	})
@@ -1011,13 +1041,13 @@ func cfC06(t *testing.T) {
 func cfC07(t *testing.T) {
 	ts := startWireServer(t, ServerConfig{}, wireRoute)
 	c := ts.dial(t)
-	c.http10 = true
-	c.send("GET /stream HTTP/1.0\r\n\r\n")
-	res := c.readAll()
+	c.HTTP10 = true
+	c.Send("GET /stream HTTP/1.0\r\n\r\n")
+	res := c.ReadAll()
 	if res.Err != nil {
 		t.Fatalf("%v\n%v", res.Err, res)
 	}
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) != 1 || !finals[0].UntilEOF || string(finals[0].Body) != wireStreamText || !res.Closed {
 		t.Errorf("want a close-delimited %q, then close\n%v", wireStreamText, res)
 	}
@@ -1029,17 +1059,17 @@ func cfC08(t *testing.T) {
 			ts := startWireServer(t, ServerConfig{}, wireRoute)
 			c := ts.dial(t)
 			body := string(cfPattern(4, n))
-			c.send(cfPost("Expect: 100-continue\r\nContent-Length: "+strconv.Itoa(n)+"\r\n", ""))
-			interim := c.readResponse(false)
+			c.Send(cfPost("Expect: 100-continue\r\nContent-Length: "+strconv.Itoa(n)+"\r\n", ""))
+			interim := c.ReadResponse(false)
 			if interim.Status != 100 {
 				t.Fatalf("before the body: %v, want 100 Continue", interim)
 			}
 			if len(interim.Header) != 0 {
 				t.Errorf("100 Continue carries fields %v", interim.Header)
 			}
-			c.send(body + cfFollow)
-			c.closeWrite()
-			res := c.readAll()
+			c.Send(body + cfFollow)
+			c.CloseWrite()
+			res := c.ReadAll()
 			if res.Err != nil {
 				t.Fatalf("%v\n%v", res.Err, res)
 			}
@@ -1056,12 +1086,14 @@ func cfC09(t *testing.T) {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			ts := startWireServer(t, ServerConfig{}, wireRoute)
 			c := ts.dial(t)
-			c.http10 = true
+			c.HTTP10 = true
 			body := string(cfPattern(5, n))
-			c.send("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(n) + "\r\n\r\n")
-			time.Sleep(50 * time.Millisecond) // give a faulty server time to send a 1xx (no assertion on time)
-			c.send(body)
-			res := c.readAll()
+			c.Send("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(n) + "\r\n\r\n")
+			// The application is blocked reading the body: a faulty server
+			// would have sent its 100 Continue before that read.
+			ts.reads.WaitConsumed(t, c)
+			c.Send(body)
+			res := c.ReadAll()
 			if res.Err != nil {
 				t.Fatalf("%v\n%v", res.Err, res)
 			}
@@ -1070,7 +1102,7 @@ func cfC09(t *testing.T) {
 					t.Errorf("an HTTP/1.0 client got %d", r.Status)
 				}
 			}
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) != 1 || finals[0].Status != 200 || string(finals[0].Body) != body {
 				t.Errorf("want one 200 echoing the body\n%v", res)
 			}
@@ -1088,25 +1120,25 @@ func cfC10(t *testing.T) {
 func cfC11(t *testing.T) {
 	ts := startWireServer(t, ServerConfig{}, wireRoute)
 	c := ts.dial(t)
-	c.send("POST /noread HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
-	r := c.readResponse(false)
+	c.Send("POST /noread HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+	r := c.ReadResponse(false)
 	if r.Status == 100 {
 		t.Fatalf("100 Continue sent for a body the application never read")
 	}
 	if r.Status != 200 {
 		t.Fatalf("response %v, want the application's 200", r)
 	}
-	if r.closes() {
-		res := c.readAll()
+	if r.Closes() {
+		res := c.ReadAll()
 		if !res.Closed || len(res.Resps) != 0 || res.Err != nil {
 			t.Errorf("after Connection: close, want a close\n%v", res)
 		}
 		return
 	}
 	// The server kept the connection, so it must drain the body the client now sends.
-	c.send("hello" + cfFollow)
-	c.closeWrite()
-	res := c.readAll()
+	c.Send("hello" + cfFollow)
+	c.CloseWrite()
+	res := c.ReadAll()
 	if res.Err != nil || len(res.Resps) != 1 || cfTarget(res.Resps[0]) != "/follow" {
 		t.Errorf("without a close, the body must be drained and the next request answered\n%v", res)
 	}
@@ -1117,7 +1149,7 @@ func cfC12(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			raw := "HEAD " + path + " HTTP/1.1\r\nHost: a\r\n\r\nGET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n" + cfFollow
 			_, res := cfExchange(t, ServerConfig{}, raw, "HEAD", "GET", "GET")
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) != 3 || cfTarget(finals[2]) != "/follow" {
 				t.Fatalf("want 3 responses, the last for /follow\n%v", res)
 			}
@@ -1125,14 +1157,17 @@ func cfC12(t *testing.T) {
 			if head.Status != get.Status {
 				t.Errorf("HEAD status %d, GET %d", head.Status, get.Status)
 			}
-			if names, want := cfFieldNames(head), cfFieldNames(get); !slices.Equal(names, want) {
-				t.Errorf("HEAD fields %v, GET fields %v", names, want)
+			if diff := cmp.Diff(cfFieldNames(get), cfFieldNames(head)); diff != "" {
+				t.Errorf("field names (-GET +HEAD):\n%s", diff)
 			}
-			if hv, gv := head.values("Content-Length"), get.values("Content-Length"); !slices.Equal(hv, gv) {
-				t.Errorf("HEAD Content-Length %v, GET %v", hv, gv)
+			if diff := cmp.Diff(get.Values("Content-Length"), head.Values("Content-Length")); diff != "" {
+				t.Errorf("Content-Length (-GET +HEAD):\n%s", diff)
 			}
-			if path == "/ten" && !slices.Equal(head.values("Content-Length"), []string{"10"}) {
-				t.Errorf("HEAD Content-Length %v, want 10", head.values("Content-Length"))
+			if path != "/ten" {
+				return
+			}
+			if diff := cmp.Diff([]string{"10"}, head.Values("Content-Length")); diff != "" {
+				t.Errorf("HEAD Content-Length (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -1140,10 +1175,10 @@ func cfC12(t *testing.T) {
 
 // cfFieldNames returns the response's field names, lower-cased and sorted,
 // without Date (which may tick between two responses).
-func cfFieldNames(r *wireResponse) []string {
+func cfFieldNames(r *wiretest.Response) []string {
 	var names []string
 	for _, h := range r.Header {
-		if n := strings.ToLower(string(h.Field)); n != "date" {
+		if n := strings.ToLower(h.Name); n != "date" {
 			names = append(names, n)
 		}
 	}
@@ -1155,22 +1190,20 @@ func cfC13(t *testing.T) {
 	raw := "GET /204 HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\n" +
 		"GET /204stream HTTP/1.1\r\nHost: a\r\n\r\n" + cfFollow
 	_, res := cfExchange(t, ServerConfig{}, raw)
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) != 4 {
 		t.Fatalf("%d responses, want 4\n%v", len(finals), res)
 	}
-	for i, want := range []int{204, 304, 204, 200} {
-		if finals[i].Status != want {
-			t.Errorf("response %d: %d, want %d", i, finals[i].Status, want)
-		}
+	if diff := cmp.Diff([]int{204, 304, 204, 200}, cfStatuses(finals)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	if cfTarget(finals[3]) != "/follow" {
 		t.Errorf("the response after 204/304 answers %q, want /follow (body bytes leaked?)\n%v", cfTarget(finals[3]), res)
 	}
-	if cl := finals[1].values("Content-Length"); len(cl) > 0 && !slices.Equal(cl, []string{"10"}) {
+	if cl := finals[1].Values("Content-Length"); len(cl) > 0 && !cmp.Equal(cl, []string{"10"}) {
 		t.Errorf("304 Content-Length %v: want none, or the 10 a 200 would have had", cl)
 	}
-	if finals[1].has("Transfer-Encoding") {
+	if finals[1].Has("Transfer-Encoding") {
 		t.Errorf("304 carries Transfer-Encoding")
 	}
 }
@@ -1183,13 +1216,13 @@ func cfC14(t *testing.T) {
 	t.Run("100 Continue", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{}, wireRoute)
 		c := ts.dial(t)
-		c.send(cfPost("Expect: 100-continue\r\nContent-Length: 5\r\n", ""))
-		interim := c.readResponse(false) // the parser refuses CL/TE on a 1xx
+		c.Send(cfPost("Expect: 100-continue\r\nContent-Length: 5\r\n", ""))
+		interim := c.ReadResponse(false) // the parser refuses CL/TE on a 1xx
 		if interim.Status != 100 {
 			t.Fatalf("got %v, want 100 Continue", interim)
 		}
-		c.send("hello")
-		if r := c.readResponse(false); r.Status != 200 || string(r.Body) != "hello" {
+		c.Send("hello")
+		if r := c.ReadResponse(false); r.Status != 200 || string(r.Body) != "hello" {
 			t.Errorf("after 100 Continue: %v, want 200 echoing hello", r)
 		}
 	})
@@ -1200,9 +1233,9 @@ func cfC14(t *testing.T) {
 			ts.noteRespond(r.Respond(Empty(103)))
 		})
 		c := ts.dial(t)
-		c.http10 = true
-		c.send("GET / HTTP/1.0\r\n\r\n")
-		res := c.readAll()
+		c.HTTP10 = true
+		c.Send("GET / HTTP/1.0\r\n\r\n")
+		res := c.ReadAll()
 		if res.Err != nil {
 			t.Fatalf("%v\n%v", res.Err, res)
 		}
@@ -1211,7 +1244,7 @@ func cfC14(t *testing.T) {
 				t.Errorf("an HTTP/1.0 client got %d\n%v", r.Status, res)
 			}
 		}
-		if len(res.finals()) != 1 {
+		if len(res.Finals()) != 1 {
 			t.Errorf("want one final response\n%v", res)
 		}
 	})
@@ -1221,17 +1254,17 @@ func cfC15(t *testing.T) {
 	raw := "GET /ten HTTP/1.1\r\nHost: a\r\n\r\nGET /301 HTTP/1.1\r\nHost: a\r\n\r\n" +
 		"GET /404 HTTP/1.1\r\nHost: a\r\n\r\nGET /204 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n\r\n"
 	_, res := cfExchange(t, ServerConfig{}, raw)
-	finals := res.finals()
+	finals := res.Finals()
 	if len(finals) != 5 {
 		t.Fatalf("%d responses, want 5\n%v", len(finals), res)
 	}
 	for i, r := range finals {
-		v, ok := r.get("Date")
+		v, ok := r.Get("Date")
 		if !ok {
 			t.Errorf("response %d (%d) has no Date", i, r.Status)
 			continue
 		}
-		if err := wireCheckDate(v); err != nil {
+		if err := wiretest.CheckDate(v); err != nil {
 			t.Errorf("response %d: %v", i, err)
 			continue
 		}
@@ -1261,7 +1294,7 @@ func cfC16(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, res := cfExchange(t, ServerConfig{}, tc.raw)
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) != 1 || finals[0].Status != 200 || string(finals[0].Body) != tc.body {
 				t.Fatalf("want one 200 with %d bytes\n%v", len(tc.body), res)
 			}
@@ -1300,23 +1333,23 @@ func cfC18(t *testing.T) {
 		t.Run(conn, func(t *testing.T) {
 			ts := startWireServer(t, ServerConfig{}, wireRoute)
 			c := ts.dial(t)
-			c.send("GET /upgrade HTTP/1.1\r\nHost: a\r\nConnection: " + conn + "\r\nUpgrade: websocket\r\n\r\nearly")
-			r := c.readResponse(false) // 1xx: the parser refuses CL/TE and reads no body
+			c.Send("GET /upgrade HTTP/1.1\r\nHost: a\r\nConnection: " + conn + "\r\nUpgrade: websocket\r\n\r\nearly")
+			r := c.ReadResponse(false) // 1xx: the parser refuses CL/TE and reads no body
 			if r.Status != 101 {
 				t.Fatalf("got %v, want 101", r)
 			}
-			if !r.hasToken("Upgrade", "websocket") || !r.hasToken("Connection", "upgrade") {
+			if !r.HasToken("Upgrade", "websocket") || !r.HasToken("Connection", "upgrade") {
 				t.Errorf("101 fields %v, want Upgrade: websocket and Connection: upgrade", r.Header)
 			}
-			if got := c.readExactly(len("early")); string(got) != "early" {
+			if got := c.ReadExactly(len("early")); string(got) != "early" {
 				t.Errorf("bytes sent with the request head came back as %q", got)
 			}
-			c.send("ping")
-			if got := c.readExactly(4); string(got) != "ping" {
+			c.Send("ping")
+			if got := c.ReadExactly(4); string(got) != "ping" {
 				t.Errorf("echo %q, want ping", got)
 			}
-			c.closeWrite()
-			c.expectFIN()
+			c.CloseWrite()
+			c.ExpectFIN()
 		})
 	}
 }
@@ -1334,7 +1367,7 @@ func cfC19(t *testing.T) {
 					t.Fatalf("got 101\n%v", res)
 				}
 			}
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) != 1 || finals[0].Status != 200 || string(finals[0].Body) != "not upgraded" {
 				t.Errorf("want the application's 200 \"not upgraded\"\n%v", res)
 			}
@@ -1347,11 +1380,11 @@ func cfC20(t *testing.T) {
 	t.Run("after a response", func(t *testing.T) {
 		ts := startWireServer(t, cfg, wireRoute)
 		c := ts.dial(t)
-		c.send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
-		if r := c.readResponse(false); r.Status != 200 || r.closes() {
+		c.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+		if r := c.ReadResponse(false); r.Status != 200 || r.Closes() {
 			t.Fatalf("got %v, want 200 on a persistent connection", r)
 		}
-		c.expectFIN()
+		c.ExpectFIN()
 	})
 	t.Run("counted from the last response on a busy connection", func(t *testing.T) {
 		// The read buffer's grace deadline is renewed lazily: a request
@@ -1360,19 +1393,21 @@ func cfC20(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{IdleTimeout: 2 * time.Second}, wireRoute)
 		c := ts.dial(t)
 		for range 2 {
-			c.send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
-			if r := c.readResponse(false); r.Status != 200 || r.closes() {
+			c.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+			if r := c.ReadResponse(false); r.Status != 200 || r.Closes() {
 				t.Fatalf("got %v, want 200 on a persistent connection", r)
 			}
+			// Not synchronisation: the client's pause between requests is
+			// the scenario (a deadline renewed lazily, then ending early).
 			time.Sleep(50 * time.Millisecond)
 		}
-		c.expectOpenFor(time.Second)
-		c.expectFIN()
+		c.ExpectOpenFor(time.Second)
+		c.ExpectFIN()
 	})
 	t.Run("no request at all", func(t *testing.T) {
 		ts := startWireServer(t, cfg, wireRoute)
 		c := ts.dial(t)
-		c.expectFIN()
+		c.ExpectFIN()
 		if n := ts.calls.Load(); n != 0 {
 			t.Errorf("the application was handed %d requests", n)
 		}
@@ -1388,22 +1423,22 @@ func cfLimits(t *testing.T) {
 	})
 	t.Run("ReadHeaderTimeout, nothing sent", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{ReadHeaderTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}, wireRoute)
-		ts.dial(t).expectFIN()
+		ts.dial(t).ExpectFIN()
 	})
 	t.Run("MaxConnections", func(t *testing.T) {
 		ts := startWireServer(t, ServerConfig{MaxConnections: 1}, wireRoute)
 		c1 := ts.dial(t)
-		c1.send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
-		if r := c1.readResponse(false); r.Status != 200 {
+		c1.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+		if r := c1.ReadResponse(false); r.Status != 200 {
 			t.Fatalf("first connection: %v", r)
 		}
 		c2 := ts.dial(t)
-		res := c2.readAll()
-		if res.Err != nil || len(res.Resps) != 1 || res.Resps[0].Status != 503 || !res.Resps[0].closes() || !res.Closed {
+		res := c2.ReadAll()
+		if res.Err != nil || len(res.Resps) != 1 || res.Resps[0].Status != 503 || !res.Resps[0].Closes() || !res.Closed {
 			t.Errorf("the extra connection: want 503 with Connection: close, then close\n%v", res)
 		}
-		c1.send(cfFollow)
-		if r := c1.readResponse(false); r.Status != 200 || cfTarget(r) != "/follow" {
+		c1.Send(cfFollow)
+		if r := c1.ReadResponse(false); r.Status != 200 || cfTarget(r) != "/follow" {
 			t.Errorf("the first connection after the refusal: %v", r)
 		}
 	})
@@ -1413,7 +1448,7 @@ func cfLimits(t *testing.T) {
 			raw.WriteString("GET /p" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: a\r\n\r\n")
 		}
 		_, res := cfExchange(t, ServerConfig{MaxPipelined: 2}, raw.String())
-		finals := res.finals()
+		finals := res.Finals()
 		if len(finals) != 20 {
 			t.Fatalf("%d responses, want 20\n%v", len(finals), res)
 		}
@@ -1429,19 +1464,16 @@ func cfLimits(t *testing.T) {
 			errc <- r.Respond(NewResponse(StatusOK, nil, io.LimitReader(wireZeros{}, 1<<30), -1))
 		})
 		c := ts.dial(t)
-		c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n") // and never read
+		c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n") // and never read
 		select {
 		case err := <-errc:
 			if err == nil {
 				t.Errorf("Respond to a client that never reads returned nil")
 			}
-		case <-time.After(3 * wireTimeout):
-			t.Fatalf("Respond to a client that never reads did not return:\n%s", wireStacks())
+		case <-time.After(3 * wiretest.Timeout):
+			t.Fatalf("Respond to a client that never reads did not return:\n%s", wiretest.Stacks())
 		}
-		deadline := time.Now().Add(wireTimeout)
-		for ts.srv.NumConnections() != 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		wiretest.PollUntil(func() bool { return ts.srv.NumConnections() == 0 })
 		if n := ts.srv.NumConnections(); n != 0 {
 			t.Errorf("%d connections open after the write timeout, want 0", n)
 		}
@@ -1500,18 +1532,18 @@ func cfHeaderValidation(t *testing.T) {
 				errc <- r.Respond(FromString("x").WithHeader(tc.h))
 			})
 			c := ts.dial(t)
-			c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n" + cfFollow)
-			c.closeWrite()
-			res := c.readAll()
+			c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n" + cfFollow)
+			c.CloseWrite()
+			res := c.ReadAll()
 			if res.Err != nil {
 				t.Fatalf("%v\n%v", res.Err, res)
 			}
-			finals := res.finals()
+			finals := res.Finals()
 			if len(finals) == 0 || finals[0].Status != 500 {
 				t.Fatalf("want 500\n%v", res)
 			}
 			for _, r := range finals {
-				if r.has("Injected") || bytes.Contains(r.Body, []byte("Injected")) {
+				if r.Has("Injected") || bytes.Contains(r.Body, []byte("Injected")) {
 					t.Errorf("the injected line reached the wire\n%v", res)
 				}
 			}
@@ -1523,7 +1555,7 @@ func cfHeaderValidation(t *testing.T) {
 				if !errors.Is(err, ErrInvalidHeader) {
 					t.Errorf("Respond returned %v, want ErrInvalidHeader", err)
 				}
-			case <-time.After(wireTimeout):
+			case <-time.After(wiretest.Timeout):
 				t.Errorf("the handler never returned")
 			}
 		})

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // blockedReader yields nothing until release is closed, then its text.
@@ -38,7 +40,7 @@ func (b *blockedReader) Read(p []byte) (int, error) {
 func TestRespondNotHeldBySlowerLaterResponse(t *testing.T) {
 	ts := startWireServer(t, ServerConfig{}, nil)
 	c := ts.dial(t)
-	c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+	c.Send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
 	r1, r2 := ts.recv(t), ts.recv(t)
 	slow := &blockedReader{started: make(chan struct{}), release: make(chan struct{}), text: "slow body"}
 	var releaseOnce sync.Once
@@ -54,19 +56,19 @@ func TestRespondNotHeldBySlowerLaterResponse(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Respond(1): %v", err)
 		}
-	case <-time.After(wireTimeout):
+	case <-time.After(wiretest.Timeout):
 		t.Fatal("Respond(1) waits for the body of response 2")
 	}
-	if first := c.readResponse(false); first.Status != 200 || string(first.Body) != "fast" {
+	if first := c.ReadResponse(false); first.Status != 200 || string(first.Body) != "fast" {
 		t.Fatalf("first response %v, want 200 \"fast\"", first)
 	}
 	select {
 	case <-slow.started:
-	case <-time.After(wireTimeout):
+	case <-time.After(wiretest.Timeout):
 		t.Fatal("response 2 is never written")
 	}
 	release()
-	if second := c.readResponse(false); string(second.Body) != "slow body" {
+	if second := c.ReadResponse(false); string(second.Body) != "slow body" {
 		t.Fatalf("second response %v, want \"slow body\"", second)
 	}
 }
@@ -105,7 +107,7 @@ func (c *blockingCloseConn) Close() error {
 // application answering another request of that connection meanwhile gets
 // its error at once instead of waiting for the close.
 func TestNoCloseUnderConnLock(t *testing.T) {
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -151,5 +153,5 @@ func TestNoCloseUnderConnLock(t *testing.T) {
 	}
 	close(bl.release)
 	<-closed
-	checkGoroutines(t, base)
+	wiretest.CheckLeaks(t, base)
 }

@@ -24,6 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/c0c8f223/tinyhttp/internal/testhook"
 )
 
@@ -370,8 +373,8 @@ func TestContentCodingHeaders(t *testing.T) {
 			t.Fatalf("%s: %v", tt.name, got.err)
 		}
 		for k, want := range tt.want {
-			if g := got.res.Header.Values(k); strings.Join(g, "|") != strings.Join(want, "|") {
-				t.Errorf("%s: %s = %q, want %q", tt.name, k, g, want)
+			if diff := cmp.Diff(want, got.res.Header.Values(k), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: %s (-want +got):\n%s", tt.name, k, diff)
 			}
 		}
 		if got.body != text {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestServeFileLikeFromFile: ServeFile sends a file exactly as FromFile
@@ -32,7 +34,7 @@ func TestServeFileLikeFromFile(t *testing.T) {
 		{"range", "bytes=1000-", 206, data[1000:]},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			base := wireGoroutines()
+			base := wiretest.Goroutines()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -53,7 +55,7 @@ func TestServeFileLikeFromFile(t *testing.T) {
 			defer func() {
 				s.Close()
 				wg.Wait()
-				checkGoroutines(t, base)
+				wiretest.CheckLeaks(t, base)
 			}()
 			c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)
 			if err != nil {
@@ -66,14 +68,14 @@ func TestServeFileLikeFromFile(t *testing.T) {
 				req += "Range: " + tt.rng + "\r\n"
 			}
 			io.WriteString(c, req+"\r\n")
-			resp, err := readWireResponse(bufio.NewReader(c), false)
+			resp, err := wiretest.ReadResponse(bufio.NewReader(c), false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if resp.Status != tt.status || resp.Chunked || !bytes.Equal(resp.Body, tt.want) {
 				t.Fatalf("%d chunked=%v, %d bytes; want %d with %d bytes\n%v", resp.Status, resp.Chunked, len(resp.Body), tt.status, len(tt.want), resp)
 			}
-			if cl, _ := resp.get("Content-Length"); cl != strconv.Itoa(len(tt.want)) {
+			if cl, _ := resp.Get("Content-Length"); cl != strconv.Itoa(len(tt.want)) {
 				t.Errorf("Content-Length %q, want %d", cl, len(tt.want))
 			}
 			if rl.files.Load() == 0 || rl.other.Load() > 0 {
@@ -101,9 +103,9 @@ func TestResponseChunksAtMost8KiB(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := startWireServer(t, ServerConfig{}, func(ts *wireServer, r *Request) { r.Respond(tt.resp()) })
 			c := ts.dial(t)
-			c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-			c.conn.SetReadDeadline(time.Now().Add(wireTimeout))
-			raw, err := io.ReadAll(c.br)
+			c.Send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+			c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+			raw, err := io.ReadAll(c.R)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,27 +178,27 @@ func TestWithHeaderFramingFields(t *testing.T) {
 		r.Respond(resp)
 	})
 	c := ts.dial(t)
-	c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /426 HTTP/1.1\r\nHost: a\r\n\r\nGET /close HTTP/1.1\r\nHost: a\r\n\r\n")
-	res := c.readAll()
+	c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /426 HTTP/1.1\r\nHost: a\r\n\r\nGET /close HTTP/1.1\r\nHost: a\r\n\r\n")
+	res := c.ReadAll()
 	if res.Err != nil || len(res.Resps) != 3 || !res.Closed {
 		t.Fatalf("want three responses, then a close\n%v", res)
 	}
 	first := res.Resps[0]
-	if got := first.values("Content-Length"); len(got) != 1 || got[0] != "3" || string(first.Body) != "hel" {
+	if got := first.Values("Content-Length"); len(got) != 1 || got[0] != "3" || string(first.Body) != "hel" {
 		t.Errorf("Content-Length %q, body %q; want one Content-Length: 3 and %q", got, first.Body, "hel")
 	}
 	for _, name := range []string{"Transfer-Encoding", "Trailer", "Upgrade"} {
-		if first.has(name) {
+		if first.Has(name) {
 			t.Errorf("the response carries %s\n%v", name, first)
 		}
 	}
-	if first.closes() {
+	if first.Closes() {
 		t.Errorf("Connection: keep-alive made the server close\n%v", first)
 	}
-	if up, _ := res.Resps[1].get("Upgrade"); res.Resps[1].Status != 426 || up != "h2c" {
+	if up, _ := res.Resps[1].Get("Upgrade"); res.Resps[1].Status != 426 || up != "h2c" {
 		t.Errorf("426 without its Upgrade field\n%v", res.Resps[1])
 	}
-	if !res.Resps[2].closes() {
+	if !res.Resps[2].Closes() {
 		t.Errorf("Connection: close did not close\n%v", res.Resps[2])
 	}
 }

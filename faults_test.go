@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Fault tests: clients that misbehave must not disturb other clients or
@@ -86,8 +88,8 @@ func TestFaultHalfClose(t *testing.T) {
 	io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
 	c.(*net.TCPConn).CloseWrite()
 	got := readResponses(t, bufio.NewReader(c), 2)
-	if strings.Join(got, "|") != "200 OK hello /1|200 OK hello /2" {
-		t.Fatalf("got %q", got)
+	if diff := cmp.Diff([]string{"200 OK hello /1", "200 OK hello /2"}, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("after the responses: %v, want EOF", err)
@@ -272,6 +274,8 @@ func runFDChild() {
 	}
 	fmt.Println(s.Addr())
 	serveHello(s, 4)
+	// Not synchronisation: the child serves until the test kills it, and
+	// exits on its own if the test died first.
 	time.Sleep(time.Minute)
 	os.Exit(0)
 }

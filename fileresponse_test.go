@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/c0c8f223/tinyhttp/internal/httpfile"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // fileModTime is the modification time given to test files, so that their
@@ -448,7 +449,7 @@ func TestFileResponseUsesReadFrom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := wireGoroutines()
+			base := wiretest.Goroutines()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -462,7 +463,7 @@ func TestFileResponseUsesReadFrom(t *testing.T) {
 			defer func() {
 				s.Close()
 				wg.Wait()
-				checkGoroutines(t, base)
+				wiretest.CheckLeaks(t, base)
 			}()
 
 			c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)

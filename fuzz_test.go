@@ -12,12 +12,15 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // fuzzHeadLimits are small limits, so that the fuzzer reaches them.
@@ -174,7 +177,7 @@ func fuzzCheckHeadError(t *testing.T, where string, err error, statuses ...int) 
 // fuzzCheckHead checks the invariants of an accepted head.
 func fuzzCheckHead(t *testing.T, h *requestHead, reqLine string) {
 	t.Helper()
-	if !wireIsToken(string(h.method)) {
+	if !wiretest.IsToken(string(h.method)) {
 		t.Fatalf("method %q is not a token", h.method)
 	}
 	if h.target == "" {
@@ -199,7 +202,7 @@ func fuzzCheckHead(t *testing.T, h *requestHead, reqLine string) {
 	}
 	hosts, cls, tes := 0, 0, 0
 	for _, f := range h.headers {
-		if !wireIsToken(string(f.Field)) {
+		if !wiretest.IsToken(string(f.Field)) {
 			t.Fatalf("field name %q is not a token", f.Field)
 		}
 		if strings.ContainsAny(f.Value, "\r\n\x00") {
@@ -295,7 +298,7 @@ func FuzzChunkedBody(f *testing.F) {
 				t.Fatalf("%d trailers, limit %d", len(cr.trailers), fuzzChunkLimits.maxFields)
 			}
 			for _, h := range cr.trailers {
-				if !wireIsToken(string(h.Field)) || strings.ContainsAny(h.Value, "\r\n\x00") {
+				if !wiretest.IsToken(string(h.Field)) || strings.ContainsAny(h.Value, "\r\n\x00") {
 					t.Fatalf("invalid trailer %q: %q", h.Field, h.Value)
 				}
 			}
@@ -337,7 +340,7 @@ func fuzzRoundTrip(t *testing.T, data []byte) {
 
 // FuzzConnection writes the input to a served connection and half-closes it:
 // the server must answer with well-formed responses and close within
-// wireTimeout, and must never panic.
+// wiretest.Timeout, and must never panic.
 func FuzzConnection(f *testing.F) {
 	for _, s := range fuzzRequestSeeds {
 		f.Add([]byte(s))
@@ -351,25 +354,25 @@ func FuzzConnection(f *testing.F) {
 	}, wireRoute)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := ts.dial(t)
-		c.conn.SetWriteDeadline(time.Now().Add(wireTimeout))
-		c.conn.Write(data) // the server may close early: a failed write is fine
-		c.conn.CloseWrite()
+		c.Conn.SetWriteDeadline(time.Now().Add(wiretest.Timeout))
+		c.Conn.Write(data) // the server may close early: a failed write is fine
+		c.Conn.(*net.TCPConn).CloseWrite()
 		if bytes.Contains(data, []byte("HEAD")) {
 			// Response framing depends on which requests were HEAD: only
 			// check that the server closes.
-			c.conn.SetReadDeadline(time.Now().Add(wireTimeout))
-			if _, err := io.Copy(io.Discard, c.br); err != nil && !fuzzIsReset(err) {
+			c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+			if _, err := io.Copy(io.Discard, c.R); err != nil && !wiretest.IsReset(err) {
 				t.Fatalf("the server did not close: %v", err)
 			}
 		} else {
-			res := c.readAll()
+			res := c.ReadAll()
 			if res.Err != nil {
 				t.Fatalf("input %q: %v\n%v", data, res.Err, res)
 			}
 			if !res.Closed {
 				// After a 101 the stream is raw: it must still end.
-				c.conn.SetReadDeadline(time.Now().Add(wireTimeout))
-				if _, err := io.Copy(io.Discard, c.br); err != nil && !fuzzIsReset(err) {
+				c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+				if _, err := io.Copy(io.Discard, c.R); err != nil && !wiretest.IsReset(err) {
 					t.Fatalf("input %q: the upgraded stream did not end: %v", data, err)
 				}
 			}
@@ -378,8 +381,4 @@ func FuzzConnection(f *testing.F) {
 			t.Fatalf("input %q: the server panicked:\n%s", data, l)
 		}
 	})
-}
-
-func fuzzIsReset(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "connection reset")
 }

@@ -2,7 +2,10 @@ module github.com/c0c8f223/tinyhttp
 
 go 1.26.0
 
-require golang.org/x/net v0.62.0
+require (
+	github.com/google/go-cmp v0.7.0
+	golang.org/x/net v0.62.0
+)
 
 require (
 	github.com/klauspost/compress v1.20.0

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestSequencerRing: slots keep their requests through growth of the ring,
@@ -74,7 +76,7 @@ func TestConcurrentAnswersLeaveInOrder(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&raw, "GET /%d HTTP/1.1\r\nHost: a\r\n\r\n", i)
 	}
-	c.send(raw.String())
+	c.Send(raw.String())
 	reqs := make([]*Request, n)
 	for i := range reqs {
 		reqs[i] = ts.recv(t)
@@ -88,12 +90,12 @@ func TestConcurrentAnswersLeaveInOrder(t *testing.T) {
 		})
 	}
 	for i := range n {
-		resp := c.readResponse(false)
+		resp := c.ReadResponse(false)
 		if want := concurrentText(i); string(resp.Body) != want {
-			t.Fatalf("response %d: body of %d bytes %q..., want %d bytes for /%d", i, len(resp.Body), wireTruncate(resp.Body, 20), len(want), i)
+			t.Fatalf("response %d: body of %d bytes %q..., want %d bytes for /%d", i, len(resp.Body), wiretest.Truncate(string(resp.Body)), len(want), i)
 		}
 	}
-	if !wireWaitBounded(t, "the answering goroutines", wg.Wait) {
+	if !wiretest.Within(t, wiretest.Timeout, "the answering goroutines", wg.Wait) {
 		return
 	}
 }
@@ -140,7 +142,7 @@ func (s *sleepyReader) Read(p []byte) (int, error) {
 func TestAnswersRaceClose(t *testing.T) {
 	for round := range 10 {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
-			base := wireGoroutines()
+			base := wiretest.Goroutines()
 			s, err := NewServer(ServerConfig{Addr: "127.0.0.1:0"})
 			if err != nil {
 				t.Fatal(err)
@@ -160,10 +162,10 @@ func TestAnswersRaceClose(t *testing.T) {
 				answers.Go(func() { raceAnswer(t, r, k) })
 			}
 			s.Close()
-			if !wireWaitBounded(t, "answers after Close", answers.Wait) || !wireWaitBounded(t, "clients", clients.Wait) {
+			if !wiretest.Within(t, wiretest.Timeout, "answers after Close", answers.Wait) || !wiretest.Within(t, wiretest.Timeout, "clients", clients.Wait) {
 				return
 			}
-			wireCheckLeaks(t, base)
+			wiretest.CheckLeaks(t, base)
 		})
 	}
 }
@@ -175,12 +177,12 @@ const raceRecvWait = 100 * time.Millisecond
 // raceClient sends pipelined requests, some with bodies, and reads
 // whatever comes back until the server closes.
 func raceClient(addr string) {
-	c, err := net.DialTimeout("tcp", addr, wireTimeout)
+	c, err := net.DialTimeout("tcp", addr, wiretest.Timeout)
 	if err != nil {
 		return
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(wireTimeout))
+	c.SetDeadline(time.Now().Add(wiretest.Timeout))
 	io.WriteString(c, "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"+
 		"POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n"+strings.Repeat("x", 5000)+
 		"POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"+
@@ -230,14 +232,14 @@ func TestRequestStringsStayPut(t *testing.T) {
 		for i := range 10 {
 			fmt.Fprintf(&raw, "GET /b%d/r%d HTTP/1.1\r\nHost: a\r\nX-Batch: %d-%d\r\n\r\n", batch, i, batch, i)
 		}
-		c.send(raw.String())
+		c.Send(raw.String())
 		for range 10 {
 			r := ts.recv(t)
 			all = append(all, kept{r.URL(), string(r.Headers()[1].Field), r.Headers()[1].Value})
 			if err := r.Respond(FromString("ok")); err != nil {
 				t.Fatal(err)
 			}
-			c.readResponse(false)
+			c.ReadResponse(false)
 		}
 	}
 	for k, got := range all {

@@ -10,6 +10,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // testTimeout bounds every wait in these tests: a hang fails instead of
@@ -20,7 +24,7 @@ const testTimeout = 10 * time.Second
 // ends, checking that no goroutine outlives it.
 func startServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -30,16 +34,9 @@ func startServer(t *testing.T, cfg ServerConfig) *Server {
 	}
 	t.Cleanup(func() {
 		s.Close()
-		checkGoroutines(t, base)
+		wiretest.CheckLeaks(t, base)
 	})
 	return s
-}
-
-// checkGoroutines waits for the goroutine count to fall back to base (see
-// wireCheckLeaks).
-func checkGoroutines(t *testing.T, base int) {
-	t.Helper()
-	wireCheckLeaks(t, base)
 }
 
 // dial connects to s with a deadline on everything.
@@ -96,8 +93,8 @@ func TestOutOfOrderFromOneGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readResponses(t, bufio.NewReader(c), 2)
-	if want := "200 OK one|200 OK two"; strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %q", got, want)
+	if diff := cmp.Diff([]string{"200 OK one", "200 OK two"}, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 }
 
@@ -139,12 +136,12 @@ func TestReadyResponsesShareOneWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := countingListener{Listener: ln, conns: make(chan *countingConn, 1)}
-	base := wireGoroutines()
+	base := wiretest.Goroutines()
 	s, err := NewServerFromListener(cl, ServerConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { s.Close(); checkGoroutines(t, base) }()
+	defer func() { s.Close(); wiretest.CheckLeaks(t, base) }()
 	c := dial(t, s)
 	io.WriteString(c, strings.Repeat("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 3))
 	reqs := []*Request{recvOne(t, s), recvOne(t, s), recvOne(t, s)}
@@ -152,8 +149,8 @@ func TestReadyResponsesShareOneWrite(t *testing.T) {
 	reqs[1].Respond(FromString("b"))
 	reqs[0].Respond(FromString("a"))
 	got := readResponses(t, bufio.NewReader(c), 3)
-	if want := "200 OK a|200 OK b|200 OK c"; strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %q", got, want)
+	if diff := cmp.Diff([]string{"200 OK a", "200 OK b", "200 OK c"}, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 	sc := <-cl.conns
 	sc.mu.Lock()
@@ -315,9 +312,9 @@ func TestServeAnswers500(t *testing.T) {
 	c := dial(t, s)
 	io.WriteString(c, "GET /forget HTTP/1.1\r\nHost: a\r\n\r\nGET /panic HTTP/1.1\r\nHost: a\r\n\r\nGET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
 	got := readResponses(t, bufio.NewReader(c), 3)
-	want := "500 Internal Server Error |500 Internal Server Error |200 OK ok"
-	if strings.Join(got, "|") != want {
-		t.Fatalf("got %q, want %q", got, want)
+	want := []string{"500 Internal Server Error ", "500 Internal Server Error ", "200 OK ok"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("responses (-want +got):\n%s", diff)
 	}
 	s.Close()
 	select {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestShutdownGraceful: an in-flight request is answered with
@@ -117,7 +119,7 @@ func TestCloseUnblocksReceivers(t *testing.T) {
 	for range 3 {
 		go func() { _, err := s.Recv(); errs <- err }()
 	}
-	time.Sleep(20 * time.Millisecond)
+	wiretest.WaitParked(t, 3, "tinyhttp.(*Server).Recv(") // Close must release waiting receivers
 	s.Close()
 	for range 3 {
 		select {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/examples/cgi/rawcgi"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // startCGIServer starts a server whose two workers run h.
@@ -26,12 +27,12 @@ func startCGIServer(t *testing.T, h *rawcgi.Handler) *server {
 
 // readCGIResponse reads everything until the server closes the connection
 // and parses it as one response.
-func readCGIResponse(t *testing.T, c *client) *response {
+func readCGIResponse(t *testing.T, c *wiretest.Client) *wiretest.Response {
 	t.Helper()
-	raw := c.readAll()
-	rs, err := parseResponses(raw)
+	raw := c.ReadToEOF()
+	rs, err := wiretest.ParseResponses(raw)
 	if err != nil || len(rs) != 1 {
-		t.Fatalf("want one response ended by the close, got %d (%v):\n%s", len(rs), err, truncate(raw))
+		t.Fatalf("want one response ended by the close, got %d (%v):\n%s", len(rs), err, wiretest.Truncate(raw))
 	}
 	return rs[0]
 }
@@ -41,20 +42,20 @@ func readCGIResponse(t *testing.T, c *client) *response {
 func TestCGI_Get(t *testing.T) {
 	s := startCGIServer(t, rawcgi.Shell(rawcgi.DefaultScript))
 	c := s.dial()
-	c.write("GET /some/path?name=tiny HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cgi-test\r\n\r\n")
+	c.Send("GET /some/path?name=tiny HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cgi-test\r\n\r\n")
 	resp := readCGIResponse(t, c)
 	if resp.Proto != "HTTP/1.1" || resp.Status != 200 || resp.Reason != "OK" {
 		t.Errorf("status line %s %d %s, want HTTP/1.1 200 OK", resp.Proto, resp.Status, resp.Reason)
 	}
-	if !resp.closes() {
+	if !resp.Closes() {
 		t.Errorf("no Connection: close:\n%s", resp)
 	}
 	for name, want := range map[string]string{"Content-Type": "text/plain; charset=utf-8", "X-CGI": "tinyhttp example"} {
-		if got, _ := resp.get(name); got != want {
+		if got, _ := resp.Get(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	if _, ok := resp.get("Date"); !ok {
+	if _, ok := resp.Get("Date"); !ok {
 		t.Error("no Date field")
 	}
 	body := string(resp.Body)
@@ -70,7 +71,7 @@ func TestCGI_Get(t *testing.T) {
 func TestCGI_PostBody(t *testing.T) {
 	s := startCGIServer(t, rawcgi.Shell(rawcgi.DefaultScript))
 	c := s.dial()
-	c.write("POST /form HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhello body")
+	c.Send("POST /form HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhello body")
 	resp := readCGIResponse(t, c)
 	if body := string(resp.Body); !strings.Contains(body, "method: POST\n") || !strings.Contains(body, "body: hello body\n") {
 		t.Errorf("body:\n%s", body)
@@ -81,7 +82,7 @@ func TestCGI_PostBody(t *testing.T) {
 func TestCGI_Environment(t *testing.T) {
 	s := startCGIServer(t, rawcgi.Shell(`printf 'Content-Type: text/plain\n\n'; env | sort`))
 	c := s.dial()
-	c.write("GET /env?a=b HTTP/1.1\r\nHost: example.test:8080\r\nX-Custom: 1\r\nX-Custom: 2\r\nProxy: http://evil\r\n\r\n")
+	c.Send("GET /env?a=b HTTP/1.1\r\nHost: example.test:8080\r\nX-Custom: 1\r\nX-Custom: 2\r\nProxy: http://evil\r\n\r\n")
 	resp := readCGIResponse(t, c)
 	env := string(resp.Body)
 	for _, want := range []string{"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=GET", "PATH_INFO=/env",
@@ -100,11 +101,11 @@ func TestCGI_Environment(t *testing.T) {
 func TestCGI_Head(t *testing.T) {
 	s := startCGIServer(t, rawcgi.Shell(rawcgi.DefaultScript))
 	c := s.dial()
-	c.write("HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	raw := c.readAll()
+	c.Send("HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	raw := c.ReadToEOF()
 	head, body, ok := strings.Cut(raw, "\r\n\r\n")
 	if !ok || !strings.HasPrefix(head, "HTTP/1.1 200 OK\r\n") || body != "" {
-		t.Errorf("HEAD answered %q", truncate(raw))
+		t.Errorf("HEAD answered %q", wiretest.Truncate(raw))
 	}
 }
 
@@ -122,7 +123,7 @@ func TestCGI_StatusAndLocation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startCGIServer(t, rawcgi.Shell(tt.script))
 			c := s.dial()
-			c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
 			if resp := readCGIResponse(t, c); resp.Status != tt.status {
 				t.Errorf("status %d, want %d:\n%s", resp.Status, tt.status, resp)
 			}
@@ -148,8 +149,8 @@ func TestCGI_Failures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startCGIServer(t, tt.handler)
 			c := s.dial()
-			c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-			resp := c.readResponse()
+			c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			resp := c.ReadResponse(false)
 			if resp.Status != tt.status {
 				t.Errorf("status %d, want %d:\n%s", resp.Status, tt.status, resp)
 			}
@@ -163,8 +164,8 @@ func TestCGI_TooLargeBody(t *testing.T) {
 	h.MaxBodyBytes = 8
 	s := startCGIServer(t, h)
 	c := s.dial()
-	c.write("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 9\r\n\r\n123456789")
-	if resp := c.readResponse(); resp.Status != 413 {
+	c.Send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 9\r\n\r\n123456789")
+	if resp := c.ReadResponse(false); resp.Status != 413 {
 		t.Errorf("status %d, want 413", resp.Status)
 	}
 }
@@ -176,15 +177,16 @@ func TestCGI_AfterEarlierResponse(t *testing.T) {
 	h := rawcgi.Shell(rawcgi.DefaultScript)
 	s.serve(2, func(r *tinyhttp.Request) {
 		if r.URL() == "/plain" {
-			time.Sleep(50 * time.Millisecond) // answer after the CGI request is waiting
+			// Answer once the CGI request's raw writer waits for this response.
+			wiretest.WaitParked(t, 1, "tinyhttp.(*Request).IntoWriter(")
 			r.Respond(tinyhttp.FromString("plain first"))
 			return
 		}
 		h.ServeRequest(r)
 	})
 	c := s.dial()
-	c.write("GET /plain HTTP/1.1\r\nHost: h\r\n\r\nGET /cgi HTTP/1.1\r\nHost: h\r\n\r\n")
-	if resp := c.readResponse(); string(resp.Body) != "plain first" {
+	c.Send("GET /plain HTTP/1.1\r\nHost: h\r\n\r\nGET /cgi HTTP/1.1\r\nHost: h\r\n\r\n")
+	if resp := c.ReadResponse(false); string(resp.Body) != "plain first" {
 		t.Fatalf("first response %q, want plain first", resp.Body)
 	}
 	resp := readCGIResponse(t, c)
@@ -201,7 +203,7 @@ func TestCGI_AfterEarlierResponse(t *testing.T) {
 func TestCGI_QueuedBehindRawWriter(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET /raw HTTP/1.1\r\nHost: h\r\n\r\nGET /queued HTTP/1.1\r\nHost: h\r\n\r\n")
+	c.Send("GET /raw HTTP/1.1\r\nHost: h\r\n\r\nGET /queued HTTP/1.1\r\nHost: h\r\n\r\n")
 	first, second := s.recv(), s.recv()
 	if err := second.Respond(tinyhttp.FromString("queued behind")); err != nil {
 		t.Fatalf("Respond to request 2 (queued): %v", err)
@@ -216,13 +218,13 @@ func TestCGI_QueuedBehindRawWriter(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatalf("closing the raw writer: %v", err)
 	}
-	raw := c.readAll()
-	rs, err := parseResponses(raw)
+	raw := c.ReadToEOF()
+	rs, err := wiretest.ParseResponses(raw)
 	if err != nil {
-		t.Fatalf("parsing %q: %v", truncate(raw), err)
+		t.Fatalf("parsing %q: %v", wiretest.Truncate(raw), err)
 	}
 	if len(rs) != 2 || string(rs[0].Body) != "raw" || string(rs[1].Body) != "queued behind" {
-		t.Errorf("got %d responses, want the raw one then the queued one, then the close:\n%s", len(rs), truncate(raw))
+		t.Errorf("got %d responses, want the raw one then the queued one, then the close:\n%s", len(rs), wiretest.Truncate(raw))
 	}
 }
 

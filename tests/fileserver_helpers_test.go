@@ -21,6 +21,7 @@ import (
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/examples/fileserver/fileserve"
 	"github.com/c0c8f223/tinyhttp/internal/httpfile"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // fileTestModTime is the modification time of every file the tests write, so
@@ -81,16 +82,9 @@ func (l *fileLog) all() []fileRecord {
 
 // waitFor polls until cond holds for the records (a server logs an answer
 // after Respond returns, which may be after the client has it all), or
-// testTimeout passes; it returns whether cond held.
+// wiretest.Timeout passes; it returns whether cond held.
 func (l *fileLog) waitFor(cond func([]fileRecord) bool) bool {
-	deadline := time.Now().Add(testTimeout)
-	for !cond(l.all()) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
+	return wiretest.PollUntil(func() bool { return cond(l.all()) })
 }
 
 // errors returns the Respond errors recorded so far.
@@ -146,12 +140,12 @@ func startFromFileServer(t *testing.T, dir string) (*server, *fileLog) {
 
 // exchange sends one request (method, target and extra field lines, each
 // "Name: value") on a new connection and returns the response.
-func exchange(t *testing.T, s *server, method, target string, fields ...string) *response {
+func exchange(t *testing.T, s *server, method, target string, fields ...string) *wiretest.Response {
 	t.Helper()
 	c := s.dial()
-	defer c.close()
-	c.write(requestText(method, target, fields...))
-	return c.readResponseTo(method)
+	defer c.Close()
+	c.Send(requestText(method, target, fields...))
+	return c.ReadResponse(method == "HEAD")
 }
 
 // requestText is an HTTP/1.1 request without a body.
@@ -193,7 +187,7 @@ func runTool(t *testing.T, dir, name string, args ...string) string {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\nstdout: %s\nstderr: %s", name, strings.Join(args, " "), err, truncate(stdout.String()), truncate(stderr.String()))
+		t.Fatalf("%s %s: %v\nstdout: %s\nstderr: %s", name, strings.Join(args, " "), err, wiretest.Truncate(stdout.String()), wiretest.Truncate(stderr.String()))
 	}
 	return stdout.String()
 }

@@ -19,6 +19,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestFileServerPathPolicy checks that nothing outside the root is served:
@@ -116,7 +120,7 @@ func TestFileServerPathPolicy(t *testing.T) {
 				t.Errorf("%s: body %q, want %q", tt.target, r.Body, tt.body)
 			}
 			if tt.status != 200 {
-				if ct, _ := r.get("Content-Type"); !strings.HasPrefix(ct, "text/html") || !bytes.Contains(r.Body, []byte("<h1>")) {
+				if ct, _ := r.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || !bytes.Contains(r.Body, []byte("<h1>")) {
 					t.Errorf("%s: error page %q %q, want a small HTML page", tt.target, ct, r.Body)
 				}
 			}
@@ -167,7 +171,7 @@ func TestFileServerListing(t *testing.T) {
 	s, _ := startFileServer(t, root)
 
 	r := exchange(t, s, "GET", "/")
-	if ct, _ := r.get("Content-Type"); r.Status != 200 || ct != "text/html; charset=utf-8" {
+	if ct, _ := r.Get("Content-Type"); r.Status != 200 || ct != "text/html; charset=utf-8" {
 		t.Fatalf("listing: %d %q\n%s", r.Status, ct, r)
 	}
 	body := string(r.Body)
@@ -212,8 +216,8 @@ func TestFileServerListing(t *testing.T) {
 	}
 	want := append(slices.Clone(names), "sub/")
 	slices.Sort(want)
-	if !slices.Equal(labels, want) {
-		t.Errorf("listing order:\n%q\nwant\n%q", labels, want)
+	if diff := cmp.Diff(want, labels); diff != "" {
+		t.Errorf("listing order (-want +got):\n%s", diff)
 	}
 
 	r = exchange(t, s, "GET", "/sub/")
@@ -249,7 +253,7 @@ func TestFileServerDirectories(t *testing.T) {
 	}
 	for target, loc := range redirects {
 		r := exchange(t, s, "GET", target)
-		got, _ := r.get("Location")
+		got, _ := r.Get("Location")
 		switch {
 		case loc == "" && r.Status == 301:
 			t.Errorf("%s: redirected to %q", target, got)
@@ -257,7 +261,7 @@ func TestFileServerDirectories(t *testing.T) {
 			t.Errorf("%s: %d to %q, want 301 to %q", target, r.Status, got, loc)
 		}
 	}
-	if r := exchange(t, s, "GET", "/docs/"); r.Status != 200 || string(r.Body) != "<p>index</p>" || must(r.get("Content-Type")) != "text/html; charset=utf-8" {
+	if r := exchange(t, s, "GET", "/docs/"); r.Status != 200 || string(r.Body) != "<p>index</p>" || must(r.Get("Content-Type")) != "text/html; charset=utf-8" {
 		t.Errorf("/docs/: %d %q, want index.html\n%s", r.Status, r.Body, r)
 	}
 	if r := exchange(t, s, "GET", "/a.txt/"); r.Status != 404 {
@@ -274,14 +278,14 @@ func TestFileServerMethods(t *testing.T) {
 	s, _ := startFileServer(t, root)
 	for _, m := range []string{"POST", "PUT", "DELETE", "OPTIONS", "PATCH"} {
 		r := exchange(t, s, m, "/a.txt")
-		if allow, _ := r.get("Allow"); r.Status != 405 || allow != "GET, HEAD" {
+		if allow, _ := r.Get("Allow"); r.Status != 405 || allow != "GET, HEAD" {
 			t.Errorf("%s: %d, Allow %q; want 405 with Allow: GET, HEAD", m, r.Status, allow)
 		}
 	}
 	get := exchange(t, s, "GET", "/a.txt")
 	head := exchange(t, s, "HEAD", "/a.txt")
-	if head.Status != 200 || len(head.Body) != 0 || must(head.get("Content-Length")) != must(get.get("Content-Length")) ||
-		must(head.get("ETag")) != must(get.get("ETag")) {
+	if head.Status != 200 || len(head.Body) != 0 || must(head.Get("Content-Length")) != must(get.Get("Content-Length")) ||
+		must(head.Get("ETag")) != must(get.Get("ETag")) {
 		t.Errorf("HEAD:\n%s\nGET:\n%s", head, get)
 	}
 	if r := exchange(t, s, "HEAD", "/"); r.Status != 200 || len(r.Body) != 0 {
@@ -303,7 +307,7 @@ func bigFile(n int) string {
 // several reads and a sendfile of its own.
 const bigSize = 3<<20 + 12345
 
-// hasRange reports whether the log gets, within testTimeout, an answer with
+// hasRange reports whether the log gets, within wiretest.Timeout, an answer with
 // the given status to a request for target whose Range field satisfies ok.
 func hasRange(log *fileLog, target string, status int, ok func(string) bool) bool {
 	return log.waitFor(func(rs []fileRecord) bool {
@@ -429,7 +433,7 @@ func TestFileServerChromiumSeek(t *testing.T) {
 		"--virtual-time-budget=8000", "http://"+s.Addr().String()+"/page.html")
 	m := outRE.FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no #out in the DOM dumped by %s:\n%s", browser, truncate(out))
+		t.Fatalf("no #out in the DOM dumped by %s:\n%s", browser, wiretest.Truncate(out))
 	}
 	if want := "seeked:4.50 duration:6.00"; m[1] != want {
 		t.Errorf("the page says %q, want %q; requests: %+v", m[1], want, log.all())

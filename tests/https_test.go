@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,6 +28,7 @@ import (
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/examples/cgi/rawcgi"
 	"github.com/c0c8f223/tinyhttp/examples/https/selfsigned"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // newHTTPSServer starts an HTTPS server with cert and cfg's other settings.
@@ -46,10 +46,10 @@ func TestHTTPS_Basic(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
 	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{})
 	c := dialTLS(t, s.Addr().String(), cert)
-	if proto := c.conn.(*tls.Conn).ConnectionState().NegotiatedProtocol; proto != "http/1.1" {
+	if proto := c.Conn.(*tls.Conn).ConnectionState().NegotiatedProtocol; proto != "http/1.1" {
 		t.Errorf("ALPN protocol = %q, want http/1.1", proto)
 	}
-	c.write("GET /secure?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET /secure?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	r := s.recv()
 	if !r.Secure() {
 		t.Error("Secure() = false for a request over TLS")
@@ -63,13 +63,13 @@ func TestHTTPS_Basic(t *testing.T) {
 	if err := r.Respond(tinyhttp.FromString("over TLS")); err != nil {
 		t.Fatalf("Respond: %v", err)
 	}
-	if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "over TLS" {
+	if resp := c.ReadResponse(false); resp.Status != 200 || string(resp.Body) != "over TLS" {
 		t.Errorf("got %d %q", resp.Status, resp.Body)
 	}
 	// Keep-alive works over TLS too.
-	c.write("GET /again HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET /again HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	s.recv().Respond(tinyhttp.FromString("again"))
-	if resp := c.readResponse(); string(resp.Body) != "again" {
+	if resp := c.ReadResponse(false); string(resp.Body) != "again" {
 		t.Errorf("second response %q", resp.Body)
 	}
 }
@@ -78,19 +78,19 @@ func TestHTTPS_Basic(t *testing.T) {
 func TestHTTPS_PlainServerNotSecure(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
 	r := s.recv()
 	if r.Secure() {
 		t.Error("Secure() = true for a plain HTTP request")
 	}
 	r.Respond(tinyhttp.Empty(204))
-	c.readResponse()
+	c.ReadResponse(false)
 }
 
 // TestHTTPS_HTTPSConstructor uses tinyhttp.HTTPS itself.
 func TestHTTPS_HTTPSConstructor(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
-	baseline := runtime.NumGoroutine()
+	baseline := wiretest.Goroutines()
 	srv, err := tinyhttp.HTTPS("127.0.0.1:0", cert.ssl())
 	if err != nil {
 		t.Fatalf("HTTPS: %v", err)
@@ -100,11 +100,11 @@ func TestHTTPS_HTTPSConstructor(t *testing.T) {
 		r.Respond(tinyhttp.FromString(fmt.Sprint("secure=", r.Secure())))
 	})
 	c := dialTLS(t, s.Addr().String(), cert)
-	c.write("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
-	if resp := c.readResponse(); string(resp.Body) != "secure=true" {
+	c.Send("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+	if resp := c.ReadResponse(false); string(resp.Body) != "secure=true" {
 		t.Errorf("body %q, want secure=true", resp.Body)
 	}
-	c.expectEOF()
+	c.ExpectClosed()
 }
 
 // TestHTTPS_KeyFormats serves with keys in every format SSLConfig accepts:
@@ -119,8 +119,8 @@ func TestHTTPS_KeyFormats(t *testing.T) {
 			s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{})
 			s.serve(1, func(r *tinyhttp.Request) { r.Respond(tinyhttp.FromString("ok")) })
 			c := dialTLS(t, s.Addr().String(), cert)
-			c.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-			if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "ok" {
+			c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+			if resp := c.ReadResponse(false); resp.Status != 200 || string(resp.Body) != "ok" {
 				t.Errorf("got %d %q", resp.Status, resp.Body)
 			}
 		})
@@ -139,7 +139,7 @@ func TestHTTPS_Pipelined(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&batch, "GET /%d HTTP/1.1\r\nHost: h\r\n\r\n", i)
 	}
-	c.write(batch.String())
+	c.Send(batch.String())
 	reqs := make([]*tinyhttp.Request, n)
 	for i := range reqs {
 		reqs[i] = s.recv()
@@ -153,7 +153,7 @@ func TestHTTPS_Pipelined(t *testing.T) {
 		}
 	}
 	for i := range n {
-		resp := c.readResponse()
+		resp := c.ReadResponse(false)
 		if want := fmt.Sprintf("response %d", i); string(resp.Body) != want {
 			t.Errorf("response %d: %q, want %q", i, resp.Body, want)
 		}
@@ -184,8 +184,8 @@ func TestHTTPS_LargeBodies(t *testing.T) {
 		r.Respond(tinyhttp.FromFile(f))
 	})
 	c := dialTLS(t, s.Addr().String(), cert)
-	c.write(fmt.Sprintf("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s", len(data), data))
-	resp := c.readResponse()
+	c.Send(fmt.Sprintf("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s", len(data), data))
+	resp := c.ReadResponse(false)
 	if resp.Status != 200 || !bytes.Equal(resp.Body, data) {
 		t.Errorf("got %d with %d bytes, want 200 with the %d bytes sent\n%s", resp.Status, len(resp.Body), len(data), resp)
 	}
@@ -203,7 +203,7 @@ func TestHTTPS_SilentClientDoesNotBlockOthers(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
 	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{})
 	s.serve(1, func(r *tinyhttp.Request) { r.Respond(tinyhttp.FromString("served")) })
-	var silent []*client
+	var silent []*wiretest.Client
 	for range 3 {
 		silent = append(silent, s.dial())
 	}
@@ -220,12 +220,12 @@ func TestHTTPS_SilentClientDoesNotBlockOthers(t *testing.T) {
 	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
 	b, err := io.ReadAll(conn)
 	if err != nil || !strings.HasSuffix(string(b), "served") {
-		t.Errorf("response %q, %v (after %v)", truncate(string(b)), err, time.Since(start))
+		t.Errorf("response %q, %v (after %v)", wiretest.Truncate(string(b)), err, time.Since(start))
 	}
 	// The silent connections are still open: nothing was read from them.
 	for i, c := range silent {
-		c.conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-		if _, err := c.br.ReadByte(); !isDeadlineErr(err) {
+		c.Conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if _, err := c.R.ReadByte(); !isDeadlineErr(err) {
 			t.Errorf("silent connection %d: %v, want it still open", i, err)
 		}
 	}
@@ -237,9 +237,9 @@ func TestHTTPS_HandshakeTimeout(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
 	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{HandshakeTimeout: 200 * time.Millisecond})
 	c := s.dial()
-	c.write("\x16\x03\x01") // the start of a record header, then nothing
+	c.Send("\x16\x03\x01") // the start of a record header, then nothing
 	start := time.Now()
-	c.expectEOF()
+	c.ExpectClosed()
 	if d := time.Since(start); d > handshakeBound {
 		t.Errorf("silent handshake dropped after %v, want about 200ms", d)
 	}
@@ -252,23 +252,20 @@ func TestHTTPS_HandshakeTimeout(t *testing.T) {
 func TestHTTPS_CloseDuringHandshakes(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
 	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{HandshakeTimeout: time.Minute})
-	var silent []*client
+	var silent []*wiretest.Client
 	for range 4 {
 		silent = append(silent, s.dial())
 	}
 	half := s.dial()
-	half.write("\x16\x03\x01\x00") // part of a ClientHello record header
-	deadline := time.Now().Add(testTimeout)
-	for s.NumConnections() < 5 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	half.Send("\x16\x03\x01\x00") // part of a ClientHello record header
+	wiretest.PollUntil(func() bool { return s.NumConnections() >= 5 })
 	start := time.Now()
-	if !within(t, handshakeBound, "Close with handshakes in progress", func() { s.Close() }) {
+	if !wiretest.Within(t, handshakeBound, "Close with handshakes in progress", func() { s.Close() }) {
 		return
 	}
 	t.Logf("Close took %v", time.Since(start))
 	for _, c := range append(silent, half) {
-		c.expectEOF()
+		c.ExpectClosed()
 	}
 }
 
@@ -279,13 +276,13 @@ func TestHTTPS_PlainHTTPOnTLSPort(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
 	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{})
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	b, err := c.readAllErr()
-	if err != nil && !isReset(err) {
-		t.Fatalf("plain HTTP on the TLS port: %v after %q (want 400 or a close)", err, truncate(b))
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	b, err := c.TryReadToEOF()
+	if err != nil && !wiretest.IsReset(err) {
+		t.Fatalf("plain HTTP on the TLS port: %v after %q (want 400 or a close)", err, wiretest.Truncate(b))
 	}
 	if strings.HasPrefix(b, "HTTP/") && !strings.HasPrefix(b, "HTTP/1.1 400 ") && !strings.HasPrefix(b, "HTTP/1.0 400 ") {
-		t.Errorf("plain HTTP on the TLS port answered %q, want 400 or a close", truncate(b))
+		t.Errorf("plain HTTP on the TLS port answered %q, want 400 or a close", wiretest.Truncate(b))
 	}
 	if r, _ := s.TryRecv(); r != nil {
 		t.Errorf("the application received %s %s from a plain HTTP client on the TLS port", r.Method(), r.URL())
@@ -300,7 +297,7 @@ func TestHTTPS_OldTLSRefused(t *testing.T) {
 	for _, v := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
 		cfg := cert.clientConfig()
 		cfg.MinVersion, cfg.MaxVersion = v, v
-		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: testTimeout}, Config: cfg}
+		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: wiretest.Timeout}, Config: cfg}
 		conn, err := d.Dial("tcp", s.Addr().String())
 		if err == nil {
 			conn.Close()
@@ -309,7 +306,7 @@ func TestHTTPS_OldTLSRefused(t *testing.T) {
 	}
 	cfg := cert.clientConfig()
 	cfg.MaxVersion = tls.VersionTLS12
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: testTimeout}, Config: cfg}
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: wiretest.Timeout}, Config: cfg}
 	conn, err := d.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatalf("TLS 1.2 client: %v", err)
@@ -437,7 +434,7 @@ func TestHTTPS_CertificateChain(t *testing.T) {
 	s.serve(1, func(r *tinyhttp.Request) { r.Respond(tinyhttp.FromString("chained")) })
 	roots := x509.NewCertPool()
 	roots.AddCert(caCert)
-	conn, err := (&tls.Dialer{NetDialer: &net.Dialer{Timeout: testTimeout},
+	conn, err := (&tls.Dialer{NetDialer: &net.Dialer{Timeout: wiretest.Timeout},
 		Config: &tls.Config{RootCAs: roots, ServerName: "localhost"}}).Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatalf("TLS dial verifying the chain: %v", err)
@@ -468,16 +465,16 @@ func TestHTTPS_GetCertificate(t *testing.T) {
 	s.serve(1, func(r *tinyhttp.Request) { r.Respond(tinyhttp.FromString(fmt.Sprint("secure=", r.Secure()))) })
 	cfg := cert.clientConfig()
 	cfg.ServerName = "localhost"
-	conn, err := (&tls.Dialer{NetDialer: &net.Dialer{Timeout: testTimeout}, Config: cfg}).Dial("tcp", s.Addr().String())
+	conn, err := (&tls.Dialer{NetDialer: &net.Dialer{Timeout: wiretest.Timeout}, Config: cfg}).Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatalf("TLS dial: %v", err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(testTimeout))
+	conn.SetDeadline(time.Now().Add(wiretest.Timeout))
 	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 	b, err := io.ReadAll(conn)
 	if err != nil || !strings.HasSuffix(string(b), "secure=true") {
-		t.Errorf("response %q, %v", truncate(string(b)), err)
+		t.Errorf("response %q, %v", wiretest.Truncate(string(b)), err)
 	}
 	if calls.Load() == 0 {
 		t.Error("GetCertificate was not called")
@@ -508,18 +505,18 @@ func TestHTTPS_SelfSignedExampleCert(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(leaf)
 	for _, name := range []string{"127.0.0.1", "localhost"} {
-		conn, err := (&tls.Dialer{NetDialer: &net.Dialer{Timeout: testTimeout},
+		conn, err := (&tls.Dialer{NetDialer: &net.Dialer{Timeout: wiretest.Timeout},
 			Config: &tls.Config{RootCAs: roots, ServerName: name}}).Dial("tcp", s.Addr().String())
 		if err != nil {
 			t.Errorf("verifying the example's certificate as %s: %v", name, err)
 			continue
 		}
-		conn.SetDeadline(time.Now().Add(testTimeout))
+		conn.SetDeadline(time.Now().Add(wiretest.Timeout))
 		io.WriteString(conn, "GET / HTTP/1.1\r\nHost: "+name+"\r\nConnection: close\r\n\r\n")
 		b, err := io.ReadAll(conn)
 		conn.Close()
 		if err != nil || !strings.HasSuffix(string(b), "self-signed") {
-			t.Errorf("as %s: response %q, %v", name, truncate(string(b)), err)
+			t.Errorf("as %s: response %q, %v", name, wiretest.Truncate(string(b)), err)
 		}
 	}
 }
@@ -535,14 +532,14 @@ func TestHTTPS_WebSocketOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.TlsConfig = cert.clientConfig()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), wiretest.Timeout)
 	defer cancel()
 	ws, err := cfg.DialContext(ctx)
 	if err != nil {
 		t.Fatalf("wss dial: %v", err)
 	}
 	defer ws.Close()
-	ws.SetDeadline(time.Now().Add(testTimeout))
+	ws.SetDeadline(time.Now().Add(wiretest.Timeout))
 	if err := websocket.Message.Send(ws, "secure echo"); err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +557,7 @@ func TestHTTPS_IntoWriter(t *testing.T) {
 	h := rawcgi.Shell(`printf 'Content-Type: text/plain\n\n'; printf 'https=%s\n' "$HTTPS"`)
 	s.serve(1, h.ServeRequest)
 	c := dialTLS(t, s.Addr().String(), cert)
-	c.write("GET /cgi HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET /cgi HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	resp := readCGIResponse(t, c)
 	if resp.Status != 200 || string(resp.Body) != "https=on\n" {
 		t.Errorf("got %d %q, want 200 https=on", resp.Status, resp.Body)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/c0c8f223/tinyhttp"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestInput_BasicStringInput is input-tests.rs basic_string_input: a small
@@ -15,7 +16,7 @@ import (
 func TestInput_BasicStringInput(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length: 5\r\n\r\nhello")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length: 5\r\n\r\nhello")
 
 	r := s.recv()
 	body, err := io.ReadAll(r.Body())
@@ -40,7 +41,7 @@ func TestInput_BasicStringInput(t *testing.T) {
 func TestInput_WrongContentLength(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length: 3\r\n\r\nhello")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length: 3\r\n\r\nhello")
 
 	r := s.recv()
 	body, err := io.ReadAll(r.Body())
@@ -53,7 +54,7 @@ func TestInput_WrongContentLength(t *testing.T) {
 	if err := r.Respond(tinyhttp.FromString("ok")); err != nil {
 		t.Errorf("Respond: %v", err)
 	}
-	resp := c.readResponse()
+	resp := c.ReadResponse(false)
 	if resp.Status != 200 || string(resp.Body) != "ok" {
 		t.Errorf("response:\n%v\nwant 200 with body ok", resp)
 	}
@@ -68,12 +69,12 @@ func TestInput_WrongContentLength(t *testing.T) {
 func TestInput_Expect100Continue(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length: 5\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length: 5\r\n\r\n")
 
 	got := make(chan string, 1)
 	s.goroutine(func() {
 		defer close(got)
-		r, err := s.RecvTimeout(testTimeout)
+		r, err := s.RecvTimeout(wiretest.Timeout)
 		if err != nil || r == nil {
 			t.Errorf("RecvTimeout = %v, %v", r, err)
 			return
@@ -86,21 +87,21 @@ func TestInput_Expect100Continue(t *testing.T) {
 		r.Respond(tinyhttp.FromString("done"))
 	})
 
-	interim := c.readResponse()
+	interim := c.ReadResponse(false)
 	if interim.Status != 100 {
 		t.Fatalf("first response:\n%v\nwant 100 Continue", interim)
 	}
-	c.write("hello")
-	c.closeWrite()
+	c.Send("hello")
+	c.CloseWrite()
 
 	if body := <-got; body != "hello" {
 		t.Errorf("body = %q, want %q", body, "hello")
 	}
-	final := c.readResponse()
+	final := c.ReadResponse(false)
 	if final.Status != 200 || string(final.Body) != "done" {
 		t.Errorf("final response:\n%v\nwant 200 done", final)
 	}
-	c.expectEOF()
+	c.ExpectClosed()
 }
 
 // TestInput_UnsupportedExpectHeader is input-tests.rs
@@ -109,11 +110,11 @@ func TestInput_Expect100Continue(t *testing.T) {
 func TestInput_UnsupportedExpectHeader(t *testing.T) {
 	s := newHelloServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: 189-dummy\r\nContent-Type: text/plain; charset=utf8\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: 189-dummy\r\nContent-Type: text/plain; charset=utf8\r\n\r\n")
 
-	content := c.readAll()
+	content := c.ReadToEOF()
 	if !strings.HasPrefix(content, "HTTP/1.1 417") {
-		t.Errorf("response %q, want a 417 status line", truncate(content))
+		t.Errorf("response %q, want a 417 status line", wiretest.Truncate(content))
 	}
 }
 
@@ -123,14 +124,14 @@ func TestInput_InvalidHeaderName(t *testing.T) {
 	s := newHelloServer(t)
 	c := s.dial()
 	// Note the space hidden in "Content-Length :", which is invalid.
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length : 5\r\n\r\nhello")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: text/plain; charset=utf8\r\nContent-Length : 5\r\n\r\nhello")
 
-	content := c.readAll()
+	content := c.ReadToEOF()
 	if !strings.HasPrefix(content, "HTTP/1.1 400 Bad Request") {
-		t.Errorf("response %q, want a 400 Bad Request status line", truncate(content))
+		t.Errorf("response %q, want a 400 Bad Request status line", wiretest.Truncate(content))
 	}
 	if strings.Contains(content, "hello world") {
-		t.Errorf("the application answered a malformed request: %q", truncate(content))
+		t.Errorf("the application answered a malformed request: %q", wiretest.Truncate(content))
 	}
 }
 
@@ -140,7 +141,7 @@ func TestInput_InvalidHeaderName(t *testing.T) {
 func TestInput_CustomContentTypeResponseHeader(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	r := s.recv()
 	h, err := tinyhttp.ParseHeader("Content-Type: application/json")
@@ -151,14 +152,14 @@ func TestInput_CustomContentTypeResponseHeader(t *testing.T) {
 		t.Errorf("Respond: %v", err)
 	}
 
-	content := c.readAll()
+	content := c.ReadToEOF()
 	if !strings.HasSuffix(content, `{"custom": "Content-Type"}`) {
-		t.Errorf("response %q does not end with the JSON body", truncate(content))
+		t.Errorf("response %q does not end with the JSON body", wiretest.Truncate(content))
 	}
 	if !strings.Contains(content, "Content-Type: application/json") {
-		t.Errorf("response %q has no Content-Type: application/json", truncate(content))
+		t.Errorf("response %q has no Content-Type: application/json", wiretest.Truncate(content))
 	}
 	if n := strings.Count(strings.ToLower(content), "content-type:"); n != 1 {
-		t.Errorf("response %q has %d Content-Type fields, want 1", truncate(content), n)
+		t.Errorf("response %q has %d Content-Type fields, want 1", wiretest.Truncate(content), n)
 	}
 }

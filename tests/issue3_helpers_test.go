@@ -30,6 +30,7 @@ import (
 
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/examples/websocket/wsecho"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // Websocket opcodes (RFC 6455 §5.2), for the test client.
@@ -127,7 +128,7 @@ func (m wsMessage) String() string {
 	if m.Op == wsClose && len(m.Payload) >= 2 {
 		return fmt.Sprintf("close %d %q", binary.BigEndian.Uint16(m.Payload), m.Payload[2:])
 	}
-	return fmt.Sprintf("op %#x fin=%v %q", m.Op, m.Fin, truncate(string(m.Payload)))
+	return fmt.Sprintf("op %#x fin=%v %q", m.Op, m.Fin, wiretest.Truncate(string(m.Payload)))
 }
 
 // closeCode returns the status code of a close frame, 1005 if it has none.
@@ -166,7 +167,7 @@ func readWSFrame(br *bufio.Reader) (wsMessage, error) {
 		}
 		n = binary.BigEndian.Uint64(b[:])
 	}
-	if n > maxResponseBody {
+	if n > wiretest.MaxBody {
 		return m, fmt.Errorf("frame of %d bytes", n)
 	}
 	m.Payload = make([]byte, n)
@@ -176,36 +177,37 @@ func readWSFrame(br *bufio.Reader) (wsMessage, error) {
 
 // wsClient is a raw client connection after a websocket handshake.
 type wsClient struct {
-	*client
+	*wiretest.Client
+	t testing.TB
 }
 
 // dialWS connects to network/addr, sends the handshake for path (with the
 // extra header lines) and checks the 101 answer.
 func dialWS(t *testing.T, network, addr, path string, extra ...string) *wsClient {
 	t.Helper()
-	c := dialClient(t, network, addr)
-	c.write(wsHandshake(path, "localhost", extra...))
-	resp := c.readResponse()
+	c := wiretest.Dial(t, network, addr)
+	c.Send(wsHandshake(path, "localhost", extra...))
+	resp := c.ReadResponse(false)
 	if resp.Status != 101 {
 		t.Fatalf("handshake answered %d, want 101:\n%s", resp.Status, resp)
 	}
-	if got, _ := resp.get("Sec-WebSocket-Accept"); got != wsSampleAccept {
+	if got, _ := resp.Get("Sec-WebSocket-Accept"); got != wsSampleAccept {
 		t.Fatalf("Sec-WebSocket-Accept = %q, want %q", got, wsSampleAccept)
 	}
-	return &wsClient{c}
+	return &wsClient{c, t}
 }
 
 // send writes one frame.
 func (c *wsClient) send(fin bool, op byte, payload []byte, masked bool) {
 	c.t.Helper()
-	c.write(string(wsFrame(fin, op, payload, masked)))
+	c.Send(string(wsFrame(fin, op, payload, masked)))
 }
 
-// recv reads the next frame, failing the test if none arrives within testTimeout.
+// recv reads the next frame, failing the test if none arrives within wiretest.Timeout.
 func (c *wsClient) recv() wsMessage {
 	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(testTimeout))
-	m, err := readWSFrame(c.br)
+	c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+	m, err := readWSFrame(c.R)
 	if err != nil {
 		c.t.Fatalf("reading a websocket frame: %v", err)
 	}
@@ -223,9 +225,9 @@ func (c *wsClient) expectClose(code int) {
 	if m.closeCode() != code {
 		c.t.Errorf("close code = %d (%v), want %d", m.closeCode(), m, code)
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(testTimeout))
-	c.conn.Write(wsFrame(true, wsClose, m.Payload[:min(len(m.Payload), 2)], true)) // may fail: the server may have closed
-	c.expectEOF()
+	c.Conn.SetWriteDeadline(time.Now().Add(wiretest.Timeout))
+	c.Conn.Write(wsFrame(true, wsClose, m.Payload[:min(len(m.Payload), 2)], true)) // may fail: the server may have closed
+	c.ExpectClosed()
 }
 
 // Certificates.
@@ -334,16 +336,15 @@ func newTestCert(t testing.TB, format keyFormat) *testCert {
 }
 
 // dialTLS connects a TLS client trusting cert to addr and completes the
-// handshake within testTimeout. The connection is closed when the test ends.
-func dialTLS(t *testing.T, addr string, cert *testCert) *client {
+// handshake within wiretest.Timeout. The connection is closed when the test ends.
+func dialTLS(t *testing.T, addr string, cert *testCert) *wiretest.Client {
 	t.Helper()
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: testTimeout}, Config: cert.clientConfig()}
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: wiretest.Timeout}, Config: cert.clientConfig()}
 	conn, err := d.Dial("tcp", addr) // the dialer's timeout covers the handshake
 	if err != nil {
 		t.Fatalf("TLS dial %s: %v", addr, err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return &client{t: t, conn: conn, br: bufio.NewReader(conn)}
+	return wiretest.NewClient(t, conn) // closed when the test ends
 }
 
 // unixSocketPath returns a socket path in a temporary directory of the test,
@@ -368,16 +369,11 @@ func isDeadlineErr(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// waitForNoConnections waits up to testTimeout for s.NumConnections to fall
+// waitForNoConnections waits up to wiretest.Timeout for s.NumConnections to fall
 // to 0 (a connection leaves the count just after its socket is closed).
 func waitForNoConnections(t *testing.T, s *server) {
 	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for s.NumConnections() != 0 {
-		if time.Now().After(deadline) {
-			t.Errorf("NumConnections() = %d, want 0 within %v", s.NumConnections(), testTimeout)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !wiretest.PollUntil(func() bool { return s.NumConnections() == 0 }) {
+		t.Errorf("NumConnections() = %d, want 0 within %v", s.NumConnections(), wiretest.Timeout)
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestNetwork_ConnectionCloseHeader is network.rs connection_close_header:
@@ -23,21 +26,21 @@ func TestNetwork_ConnectionCloseHeader(t *testing.T) {
 	s := newHelloServer(t)
 	c := s.dial()
 
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
-	first := c.readResponse()
-	if first.Status != 200 || string(first.Body) != "hello world" || first.closes() {
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
+	first := c.ReadResponse(false)
+	if first.Status != 200 || string(first.Body) != "hello world" || first.Closes() {
 		t.Errorf("first response:\n%v\nwant 200 hello world, connection kept", first)
 	}
 
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-	second := c.readResponse()
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	second := c.ReadResponse(false)
 	if second.Status != 200 || string(second.Body) != "hello world" {
 		t.Errorf("second response:\n%v\nwant 200 hello world", second)
 	}
-	if !second.closes() {
+	if !second.Closes() {
 		t.Errorf("second response has no Connection: close:\n%v", second)
 	}
-	c.expectEOF()
+	c.ExpectClosed()
 }
 
 // TestNetwork_HTTP10ConnectionClose is network.rs http_1_0_connection_close:
@@ -48,19 +51,19 @@ func TestNetwork_ConnectionCloseHeader(t *testing.T) {
 func TestNetwork_HTTP10ConnectionClose(t *testing.T) {
 	s := newHelloServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+	c.Send("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
 
-	resp := c.readResponse()
+	resp := c.ReadResponse(false)
 	if resp.Status != 200 || string(resp.Body) != "hello world" {
 		t.Errorf("response:\n%v\nwant 200 hello world", resp)
 	}
 	if resp.Chunked {
 		t.Errorf("chunked response to an HTTP/1.0 request:\n%v", resp)
 	}
-	if !resp.closes() {
+	if !resp.Closes() {
 		t.Errorf("response has no Connection: close:\n%v", resp)
 	}
-	c.expectEOF()
+	c.ExpectClosed()
 }
 
 // TestNetwork_DetectConnectionClosed is network.rs detect_connection_closed:
@@ -72,34 +75,38 @@ func TestNetwork_HTTP10ConnectionClose(t *testing.T) {
 func TestNetwork_DetectConnectionClosed(t *testing.T) {
 	s := newHelloServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
-	resp := c.readResponse()
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
+	resp := c.ReadResponse(false)
 	if resp.Status != 200 || string(resp.Body) != "hello world" {
 		t.Errorf("response:\n%v\nwant 200 hello world", resp)
 	}
 
-	c.closeWrite()
-	c.expectEOF()
+	c.CloseWrite()
+	c.ExpectClosed()
 }
 
 // TestNetwork_PoorNetworkTest is network.rs poor_network_test: a request
 // that arrives in small pieces, split in the middle of tokens and of the
 // final CRLF CRLF, is parsed and answered.
 //
-// Adjusted: the pause between pieces is 20 ms instead of 100 ms; what
+// Adjusted: instead of pausing 100 ms between pieces, the client sends the
+// next piece once the server has read the last one and asks for more; what
 // matters is that each piece arrives separately.
 func TestNetwork_PoorNetworkTest(t *testing.T) {
-	s := newHelloServer(t)
+	s := newWatchedServer(t)
+	s.serve(2, helloWorld)
 	c := s.dial()
 	pieces := []string{"G", "ET /he", "llo HT", "TP/1.", "1\r\nHo", "st: localho", "st\r\nConnec", "tion: close\r", "\n\r", "\n"}
-	for _, p := range pieces {
-		c.write(p)
-		time.Sleep(20 * time.Millisecond)
+	for i, p := range pieces {
+		c.Send(p)
+		if i < len(pieces)-1 && !s.waitConsumed(c) {
+			t.FailNow()
+		}
 	}
 
-	data := c.readAll()
+	data := c.ReadToEOF()
 	if !strings.HasSuffix(data, "hello world") {
-		t.Errorf("response %q does not end with hello world", truncate(data))
+		t.Errorf("response %q does not end with hello world", wiretest.Truncate(data))
 	}
 }
 
@@ -109,28 +116,30 @@ func TestNetwork_PoorNetworkTest(t *testing.T) {
 func TestNetwork_PipeliningTest(t *testing.T) {
 	s := newHelloServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	c.write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	c.write("GET /world HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET /world HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
-	data := c.readAll()
+	data := c.ReadToEOF()
 	if n := strings.Count(data, "hello world"); n != 3 {
-		t.Errorf("%d responses with hello world, want 3:\n%s", n, truncate(data))
+		t.Errorf("%d responses with hello world, want 3:\n%s", n, wiretest.Truncate(data))
 	}
-	rs, err := parseResponses(data)
+	rs, err := wiretest.ParseResponses(data)
 	if err != nil {
-		t.Fatalf("parsing responses: %v\n%s", err, truncate(data))
+		t.Fatalf("parsing responses: %v\n%s", err, wiretest.Truncate(data))
 	}
-	if len(rs) != 3 {
-		t.Fatalf("%d responses, want 3", len(rs))
+	type summary struct {
+		Status int
+		Body   string
+		Closes bool // Connection: close
 	}
-	for i, r := range rs {
-		if r.Status != 200 || string(r.Body) != "hello world" {
-			t.Errorf("response %d:\n%v\nwant 200 hello world", i+1, r)
-		}
-		if last := i == len(rs)-1; r.closes() != last {
-			t.Errorf("response %d: Connection: close is %v, want %v", i+1, r.closes(), last)
-		}
+	var got []summary
+	for _, r := range rs {
+		got = append(got, summary{r.Status, string(r.Body), r.Closes()})
+	}
+	want := []summary{{200, "hello world", false}, {200, "hello world", false}, {200, "hello world", true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("responses (-want +got):\n%s", diff)
 	}
 }
 
@@ -140,41 +149,41 @@ func TestNetwork_PipeliningTest(t *testing.T) {
 //
 // Adjusted: Go has no destructor; tinyhttp answers an unreachable request
 // with a 500 from a runtime finalizer (dropwatch.go). The test therefore runs
-// the garbage collector until the response arrives (or testTimeout passes).
+// the garbage collector until the response arrives (or wiretest.Timeout passes).
 func TestNetwork_ServerCrashResultsInResponse(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
 	dropped := make(chan struct{})
 	s.goroutine(func() {
 		defer close(dropped)
-		r, err := s.RecvTimeout(testTimeout)
+		r, err := s.RecvTimeout(wiretest.Timeout)
 		if err != nil || r == nil {
 			t.Errorf("RecvTimeout = %v, %v", r, err)
 		}
 		// Oops, the application crashes: r is dropped unanswered.
 	})
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 	<-dropped
 
 	content := make(chan string, 1)
 	s.goroutine(func() {
-		data, err := c.readAllErr()
+		data, err := c.TryReadToEOF()
 		if err != nil {
-			t.Errorf("reading to EOF (%q): %v", truncate(data), err)
+			t.Errorf("reading to EOF (%q): %v", wiretest.Truncate(data), err)
 		}
 		content <- data
 	})
-	deadline := time.After(testTimeout)
+	deadline := time.After(wiretest.Timeout)
 	for {
 		runtime.GC()
 		select {
 		case data := <-content:
 			if !strings.HasPrefix(data, "HTTP/1.1 5") {
-				t.Errorf("response %q, want a 5xx status line", truncate(data))
+				t.Errorf("response %q, want a 5xx status line", wiretest.Truncate(data))
 			}
 			return
 		case <-deadline:
-			t.Fatalf("no response to a dropped request within %v", testTimeout)
+			t.Fatalf("no response to a dropped request within %v", wiretest.Timeout)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
@@ -191,8 +200,8 @@ func TestNetwork_ServerCrashResultsInResponse(t *testing.T) {
 func TestNetwork_ResponsesReordered(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	rq1 := s.recv()
 	rq2 := s.recv()
@@ -203,7 +212,7 @@ func TestNetwork_ResponsesReordered(t *testing.T) {
 		if err != nil {
 			t.Errorf("Respond(second): %v", err)
 		}
-	case <-time.After(testTimeout):
+	case <-time.After(wiretest.Timeout):
 		t.Fatalf("Respond to the second request blocked while the first was unanswered")
 	}
 	first := make(chan error, 1)
@@ -212,16 +221,16 @@ func TestNetwork_ResponsesReordered(t *testing.T) {
 		t.Errorf("Respond(first): %v", err)
 	}
 
-	content := c.readAll()
+	content := c.ReadToEOF()
 	if !strings.HasSuffix(content, "second request") {
-		t.Errorf("content %q does not end with the second response", truncate(content))
+		t.Errorf("content %q does not end with the second response", wiretest.Truncate(content))
 	}
-	rs, err := parseResponses(content)
-	if err != nil || len(rs) != 2 {
-		t.Fatalf("parsed %d responses (%v), want 2:\n%s", len(rs), err, truncate(content))
+	rs, err := wiretest.ParseResponses(content)
+	if err != nil {
+		t.Fatalf("parsing the responses: %v\n%s", err, wiretest.Truncate(content))
 	}
-	if string(rs[0].Body) != "first request" || string(rs[1].Body) != "second request" {
-		t.Errorf("bodies %q, %q; want first request, second request", rs[0].Body, rs[1].Body)
+	if diff := cmp.Diff([]string{"first request", "second request"}, bodies(rs)); diff != "" {
+		t.Errorf("response bodies (-want +got):\n%s", diff)
 	}
 }
 
@@ -234,10 +243,10 @@ func TestNetwork_ResponsesReordered(t *testing.T) {
 func TestNetwork_NoTransferEncodingOn204(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nTE: chunked\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nTE: chunked\r\nConnection: close\r\n\r\n")
 
 	s.goroutine(func() {
-		r, err := s.RecvTimeout(testTimeout)
+		r, err := s.RecvTimeout(wiretest.Timeout)
 		if err != nil || r == nil {
 			t.Errorf("RecvTimeout = %v, %v", r, err)
 			return
@@ -245,18 +254,18 @@ func TestNetwork_NoTransferEncodingOn204(t *testing.T) {
 		r.Respond(tinyhttp.Empty(204))
 	})
 
-	content := c.readAll()
+	content := c.ReadToEOF()
 	if !strings.HasPrefix(content, "HTTP/1.1 204") {
-		t.Errorf("response %q, want a 204 status line", truncate(content))
+		t.Errorf("response %q, want a 204 status line", wiretest.Truncate(content))
 	}
 	if strings.Contains(content, "Transfer-Encoding: chunked") {
-		t.Errorf("204 response has Transfer-Encoding: chunked: %q", truncate(content))
+		t.Errorf("204 response has Transfer-Encoding: chunked: %q", wiretest.Truncate(content))
 	}
 	if strings.Contains(strings.ToLower(content), "content-length") {
-		t.Errorf("204 response has Content-Length: %q", truncate(content))
+		t.Errorf("204 response has Content-Length: %q", wiretest.Truncate(content))
 	}
 	if !strings.HasSuffix(content, "\r\n\r\n") {
-		t.Errorf("204 response has bytes after its header section: %q", truncate(content))
+		t.Errorf("204 response has bytes after its header section: %q", wiretest.Truncate(content))
 	}
 }
 
@@ -268,23 +277,23 @@ func TestNetwork_NoTransferEncodingOn204(t *testing.T) {
 // closed without a word when IdleTimeout passes (C20), while one on which a
 // partial head arrived gets 408 when ReadHeaderTimeout passes. The timeouts
 // are configured short so that the test is quick; the client's own
-// deadline (testTimeout) makes a server that never times out fail.
+// deadline (wiretest.Timeout) makes a server that never times out fail.
 func TestNetwork_ConnectionTimeout(t *testing.T) {
 	cfg := tinyhttp.ServerConfig{IdleTimeout: 300 * time.Millisecond, ReadHeaderTimeout: 300 * time.Millisecond}
 	t.Run("idle", func(t *testing.T) {
 		s := newServerConfig(t, cfg)
 		s.serve(1, helloWorld)
 		c := s.dial()
-		c.expectEOF()
+		c.ExpectClosed()
 	})
 	t.Run("partial head", func(t *testing.T) {
 		s := newServerConfig(t, cfg)
 		s.serve(1, helloWorld)
 		c := s.dial()
-		c.write("GET / HTTP/1.1\r\nHost: local")
-		content := c.readAll()
+		c.Send("GET / HTTP/1.1\r\nHost: local")
+		content := c.ReadToEOF()
 		if !strings.HasPrefix(content, "HTTP/1.1 408") {
-			t.Errorf("response %q, want a 408 status line", truncate(content))
+			t.Errorf("response %q, want a 408 status line", wiretest.Truncate(content))
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/c0c8f223/tinyhttp"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // bigBodyPattern and bigBodyRepeats make the body of
@@ -61,20 +62,20 @@ func identityServed(r *meteredReader) *tinyhttp.Response {
 //
 // Adjusted: tiny-http's respond returns Ok here; tinyhttp may report the
 // failed write (ErrConnectionClosed or the socket's error), which is fine.
-// What is checked is that Respond returns (within testTimeout) and that the
+// What is checked is that Respond returns (within wiretest.Timeout) and that the
 // body was barely read.
 func TestNonChunkedBuffering_RespondingToClosedClient(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	r := s.recv()
 
 	// The client has already disconnected.
-	c.close()
+	c.Close()
 
 	reader := newBigResponseReader()
-	within(t, testTimeout, "Respond to a closed client", func() {
+	wiretest.Within(t, wiretest.Timeout, "Respond to a closed client", func() {
 		if err := r.Respond(identityServed(reader)); err != nil {
 			t.Logf("Respond: %v (tiny-http returns Ok; an error is acceptable)", err)
 		}
@@ -91,13 +92,13 @@ func TestNonChunkedBuffering_RespondingToClosedClient(t *testing.T) {
 // the 400 MiB is consumed).
 //
 // Adjusted: instead of checking once after 100 ms, the test waits until the
-// server stops consuming (no progress for 300 ms, bounded by testTimeout)
+// server stops consuming (no progress for 300 ms, bounded by wiretest.Timeout)
 // and then checks the bound, so a slow machine cannot make it pass or fail
 // by accident. After the client disconnects, Respond must return.
 func TestNonChunkedBuffering_RespondingToNonConsumingClient(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	r := s.recv()
 	reader := newBigResponseReader()
@@ -106,8 +107,10 @@ func TestNonChunkedBuffering_RespondingToNonConsumingClient(t *testing.T) {
 	responded := make(chan error, 1)
 	s.goroutine(func() { responded <- r.Respond(identityServed(reader)) })
 
+	// Not synchronisation: no progress for stall is what "the server stopped
+	// consuming" means, so the poll sleeps that long between looks.
 	const stall = 300 * time.Millisecond
-	deadline := time.Now().Add(testTimeout)
+	deadline := time.Now().Add(wiretest.Timeout)
 	last := int64(-1)
 	for time.Now().Before(deadline) {
 		pos := reader.position.Load()
@@ -122,13 +125,13 @@ func TestNonChunkedBuffering_RespondingToNonConsumingClient(t *testing.T) {
 		t.Errorf("%d bytes of the body read for a client that reads nothing, want less than 8 MiB", pos)
 	}
 
-	c.close()
+	c.Close()
 	select {
 	case err := <-responded:
 		if err == nil {
 			t.Errorf("Respond = nil after the client disconnected mid-body, want an error")
 		}
-	case <-time.After(testTimeout):
-		t.Errorf("Respond did not return within %v after the client disconnected", testTimeout)
+	case <-time.After(wiretest.Timeout):
+		t.Errorf("Respond did not return within %v after the client disconnected", wiretest.Timeout)
 	}
 }

@@ -2,7 +2,7 @@ package tests
 
 // Tests from tiny_http 0.12, tests/promptness.rs.
 //
-// tiny-http bounds these with 200 ms timeouts. Here the bound is testTimeout
+// tiny-http bounds these with 200 ms timeouts. Here the bound is wiretest.Timeout
 // (5 s): a server that waits for a slow body (100 s to produce) before doing
 // what the test expects fails, while a merely slow machine does not. No test
 // measures speed.
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/c0c8f223/tinyhttp"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // slowByteInterval and slowByteStep make slowByteSrc produce 1000 bytes every
@@ -28,7 +29,7 @@ const (
 )
 
 // slowByteLen is the length of the slow bodies: 1,000,000 bytes, 100 s at
-// slowByteSrc's pace, far beyond testTimeout.
+// slowByteSrc's pace, far beyond wiretest.Timeout.
 const slowByteLen = 1_000_000
 
 // errStopped is what a slowByteSrc returns once its test has ended.
@@ -100,7 +101,7 @@ func assertRequestsParsedPromptly(t *testing.T, reqCnt int, reqBody []byte, writ
 	finished := make(chan struct{})
 	s.goroutine(func() {
 		for i := range reqCnt {
-			r, err := s.RecvTimeout(testTimeout)
+			r, err := s.RecvTimeout(wiretest.Timeout)
 			if err != nil || r == nil {
 				t.Errorf("request %d: RecvTimeout = %v, %v", i+1, r, err)
 				return
@@ -126,17 +127,17 @@ func assertRequestsParsedPromptly(t *testing.T, reqCnt int, reqBody []byte, writ
 	})
 
 	s.goroutine(func() {
-		c.conn.SetWriteDeadline(time.Now().Add(testTimeout))
-		if err := writeRequests(c.conn); err != nil {
+		c.Conn.SetWriteDeadline(time.Now().Add(wiretest.Timeout))
+		if err := writeRequests(c.Conn); err != nil {
 			t.Errorf("writing requests: %v", err)
 		}
 	})
 
-	// The requests must be sent and received before testTimeout expires.
+	// The requests must be sent and received before wiretest.Timeout expires.
 	select {
 	case <-finished:
-	case <-time.After(testTimeout):
-		t.Errorf("server did not finish reading %d pipelined requests within %v", reqCnt, testTimeout)
+	case <-time.After(wiretest.Timeout):
+		t.Errorf("server did not finish reading %d pipelined requests within %v", reqCnt, wiretest.Timeout)
 	}
 }
 
@@ -224,27 +225,26 @@ func assertRespondsPromptly(t *testing.T, writeRequest func(io.Writer, <-chan st
 
 	// The request is written, possibly very slowly, by another goroutine.
 	s.goroutine(func() {
-		err := writeRequest(c.conn, stop)
+		err := writeRequest(c.Conn, stop)
 		var ne net.Error
 		switch {
-		case err == nil, errors.Is(err, errStopped), errors.Is(err, net.ErrClosed), isReset(err):
+		case err == nil, errors.Is(err, errStopped), errors.Is(err, net.ErrClosed), wiretest.IsReset(err):
 		case errors.As(err, &ne) && ne.Timeout():
 		default:
 			t.Errorf("writing the request: %v", err)
 		}
 	})
 
-	// The response should arrive before testTimeout expires.
-	c.conn.SetReadDeadline(time.Now().Add(testTimeout))
-	resp, err := readResponse(c.br, false)
-	c.close()
+	// The response should arrive before wiretest.Timeout expires.
+	resp, err := c.TryReadResponse(false)
+	c.Close()
 	if err != nil {
 		t.Fatalf("the response was not sent promptly: %v", err)
 	}
 	if resp.Status != 400 {
 		t.Errorf("response:\n%v\nwant the application's 400", resp)
 	}
-	if v, _ := resp.get("X-Handler"); v != "yes" {
+	if v, _ := resp.Get("X-Handler"); v != "yes" {
 		t.Errorf("response without X-Handler: the application did not answer:\n%v", resp)
 	}
 }
@@ -254,7 +254,7 @@ func assertRespondsPromptly(t *testing.T, writeRequest func(io.Writer, <-chan st
 func writeSlowly(w io.Writer, stop <-chan struct{}, head string, chunked bool) error {
 	if conn, ok := w.(net.Conn); ok {
 		// Generous: the test ends (and closes the connection) long before.
-		conn.SetWriteDeadline(time.Now().Add(10 * testTimeout))
+		conn.SetWriteDeadline(time.Now().Add(10 * wiretest.Timeout))
 	}
 	if _, err := io.WriteString(w, head); err != nil {
 		return err
@@ -314,10 +314,10 @@ func TestPromptResponses_ExpectContinueLiteral(t *testing.T) {
 	})
 	c := s.dial()
 	s.goroutine(func() {
-		writeSlowly(c.conn, stop, fmt.Sprintf("GET / HTTP/1.1\r\nHost: localhost\r\nExpect: 100 continue\r\nContent-Length: %d\r\n\r\n", slowByteLen), false)
+		writeSlowly(c.Conn, stop, fmt.Sprintf("GET / HTTP/1.1\r\nHost: localhost\r\nExpect: 100 continue\r\nContent-Length: %d\r\n\r\n", slowByteLen), false)
 	})
-	resp := c.readResponse()
-	c.close()
+	resp := c.ReadResponse(false)
+	c.Close()
 	if resp.Status != 417 {
 		t.Errorf("response:\n%v\nwant 417", resp)
 	}

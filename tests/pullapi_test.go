@@ -15,18 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // shortWait is how long a test waits to see that something does NOT happen
 // (a receiver stays blocked). A correct server passes however short it is;
-// it only needs to be long enough for a wrong one to be caught.
+// it only needs to be long enough for a wrong one to be caught. It is never
+// used to let something happen: the tests wait for a signal instead (a
+// receiver parked in the queue, the server having read what was sent).
 const shortWait = 100 * time.Millisecond
-
-// settle is how long a test lets the server queue requests whose bytes are
-// already on the wire, when the test needs them queued but not received.
-// Nothing observable tells a request was queued without receiving it.
-const settle = 300 * time.Millisecond
 
 // TestAPI_AddrPortZero: asking for port 0 binds a free port, which Addr
 // reports and which accepts connections.
@@ -41,8 +41,8 @@ func TestAPI_AddrPortZero(t *testing.T) {
 	}
 	s.serve(1, helloWorld)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "hello world" {
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	if resp := c.ReadResponse(false); resp.Status != 200 || string(resp.Body) != "hello world" {
 		t.Errorf("response:\n%v\nwant 200 hello world", resp)
 	}
 }
@@ -66,12 +66,12 @@ func TestAPI_Recv(t *testing.T) {
 	}
 
 	c := s.dial()
-	c.write("POST /path?q=1 HTTP/1.1\r\nHost: example.com\r\nX-One: a\r\nx-one: b\r\nContent-Length: 3\r\n\r\nabc")
+	c.Send("POST /path?q=1 HTTP/1.1\r\nHost: example.com\r\nX-One: a\r\nx-one: b\r\nContent-Length: 3\r\n\r\nabc")
 	var r *tinyhttp.Request
 	select {
 	case r = <-got:
-	case <-time.After(testTimeout):
-		t.Fatalf("Recv did not return within %v of a request", testTimeout)
+	case <-time.After(wiretest.Timeout):
+		t.Fatalf("Recv did not return within %v of a request", wiretest.Timeout)
 	}
 	if r == nil {
 		t.FailNow()
@@ -85,12 +85,10 @@ func TestAPI_Recv(t *testing.T) {
 	if v, ok := r.Header("X-ONE"); !ok || v != "a" {
 		t.Errorf("Header(X-ONE) = %q, %v; want a, true", v, ok)
 	}
-	var names []string
-	for _, h := range r.Headers() {
-		names = append(names, string(h.Field)+"="+h.Value)
-	}
-	if got, want := strings.Join(names, ","), "Host=example.com,X-One=a,x-one=b,Content-Length=3"; got != want {
-		t.Errorf("Headers() = %s, want %s", got, want)
+	wantHeaders := []tinyhttp.Header{{Field: "Host", Value: "example.com"}, {Field: "X-One", Value: "a"},
+		{Field: "x-one", Value: "b"}, {Field: "Content-Length", Value: "3"}}
+	if diff := cmp.Diff(wantHeaders, r.Headers()); diff != "" {
+		t.Errorf("Headers() (-want +got):\n%s", diff)
 	}
 	if ra, ok := r.RemoteAddr().(*net.TCPAddr); !ok || !ra.IP.IsLoopback() {
 		t.Errorf("RemoteAddr() = %v, want a loopback TCP address", r.RemoteAddr())
@@ -108,7 +106,7 @@ func TestAPI_Recv(t *testing.T) {
 	if err := r.Respond(tinyhttp.FromString("again")); err == nil {
 		t.Errorf("a second Respond returned nil, want an error")
 	}
-	if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "ok" {
+	if resp := c.ReadResponse(false); resp.Status != 200 || string(resp.Body) != "ok" {
 		t.Errorf("response:\n%v\nwant 200 ok", resp)
 	}
 }
@@ -117,33 +115,31 @@ func TestAPI_Recv(t *testing.T) {
 // is queued and the request once one is.
 func TestAPI_TryRecv(t *testing.T) {
 	s := newServer(t)
-	within(t, testTimeout, "TryRecv on an empty queue", func() {
+	wiretest.Within(t, wiretest.Timeout, "TryRecv on an empty queue", func() {
 		if r, err := s.TryRecv(); r != nil || err != nil {
 			t.Errorf("TryRecv() = %v, %v on an empty queue; want nil, nil", r, err)
 		}
 	})
 
 	c := s.dial()
-	c.write("GET /try HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.Send("GET /try HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	var r *tinyhttp.Request
-	deadline := time.Now().Add(testTimeout)
-	for r == nil && time.Now().Before(deadline) {
-		var err error
-		if r, err = s.TryRecv(); err != nil {
-			t.Fatalf("TryRecv: %v", err)
-		}
-		if r == nil {
-			time.Sleep(5 * time.Millisecond)
-		}
+	var err error
+	wiretest.PollUntil(func() bool {
+		r, err = s.TryRecv()
+		return r != nil || err != nil
+	})
+	if err != nil {
+		t.Fatalf("TryRecv: %v", err)
 	}
 	if r == nil {
-		t.Fatalf("TryRecv never returned the request within %v", testTimeout)
+		t.Fatalf("TryRecv never returned the request within %v", wiretest.Timeout)
 	}
 	if r.URL() != "/try" {
 		t.Errorf("URL() = %q, want /try", r.URL())
 	}
 	r.Respond(tinyhttp.Empty(204))
-	if resp := c.readResponse(); resp.Status != 204 {
+	if resp := c.ReadResponse(false); resp.Status != 204 {
 		t.Errorf("response:\n%v\nwant 204", resp)
 	}
 	if r, err := s.TryRecv(); r != nil || err != nil {
@@ -156,12 +152,12 @@ func TestAPI_TryRecv(t *testing.T) {
 func TestAPI_RecvTimeout(t *testing.T) {
 	s := newServer(t)
 	t.Run("timeout", func(t *testing.T) {
-		within(t, testTimeout, "RecvTimeout(50ms)", func() {
+		wiretest.Within(t, wiretest.Timeout, "RecvTimeout(50ms)", func() {
 			if r, err := s.RecvTimeout(50 * time.Millisecond); r != nil || err != nil {
 				t.Errorf("RecvTimeout(50ms) = %v, %v on an empty queue; want nil, nil", r, err)
 			}
 		})
-		within(t, testTimeout, "RecvTimeout(0)", func() {
+		wiretest.Within(t, wiretest.Timeout, "RecvTimeout(0)", func() {
 			if r, err := s.RecvTimeout(0); r != nil || err != nil {
 				t.Errorf("RecvTimeout(0) = %v, %v on an empty queue; want nil, nil", r, err)
 			}
@@ -170,31 +166,31 @@ func TestAPI_RecvTimeout(t *testing.T) {
 	t.Run("arrives in time", func(t *testing.T) {
 		got := make(chan *tinyhttp.Request, 1)
 		s.goroutine(func() {
-			r, err := s.RecvTimeout(testTimeout)
+			r, err := s.RecvTimeout(wiretest.Timeout)
 			if err != nil {
 				t.Errorf("RecvTimeout: %v", err)
 			}
 			got <- r
 		})
 		c := s.dial()
-		c.write("GET /late HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.Send("GET /late HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		r := <-got
 		if r == nil {
-			t.Fatalf("RecvTimeout(%v) returned no request", testTimeout)
+			t.Fatalf("RecvTimeout(%v) returned no request", wiretest.Timeout)
 		}
 		if r.URL() != "/late" {
 			t.Errorf("URL() = %q, want /late", r.URL())
 		}
 		r.Respond(tinyhttp.Empty(204))
-		if resp := c.readResponse(); resp.Status != 204 {
+		if resp := c.ReadResponse(false); resp.Status != 204 {
 			t.Errorf("response:\n%v\nwant 204", resp)
 		}
 	})
 	t.Run("unblocked", func(t *testing.T) {
 		// An Unblock is not a timeout: RecvTimeout tells them apart (DESIGN.md).
 		s.Unblock()
-		within(t, testTimeout, "RecvTimeout after Unblock", func() {
-			if r, err := s.RecvTimeout(testTimeout); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
+		wiretest.Within(t, wiretest.Timeout, "RecvTimeout after Unblock", func() {
+			if r, err := s.RecvTimeout(wiretest.Timeout); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
 				t.Errorf("RecvTimeout after Unblock = %v, %v; want nil, ErrUnblocked", r, err)
 			}
 		})
@@ -208,7 +204,7 @@ func TestAPI_RecvContext(t *testing.T) {
 	t.Run("canceled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		within(t, testTimeout, "RecvContext(canceled)", func() {
+		wiretest.Within(t, wiretest.Timeout, "RecvContext(canceled)", func() {
 			if r, err := s.RecvContext(ctx); r != nil || !errors.Is(err, context.Canceled) {
 				t.Errorf("RecvContext(canceled) = %v, %v; want nil, context.Canceled", r, err)
 			}
@@ -217,7 +213,7 @@ func TestAPI_RecvContext(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
-		within(t, testTimeout, "RecvContext(50ms deadline)", func() {
+		wiretest.Within(t, wiretest.Timeout, "RecvContext(50ms deadline)", func() {
 			if r, err := s.RecvContext(ctx); r != nil || !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("RecvContext(expired) = %v, %v; want nil, context.DeadlineExceeded", r, err)
 			}
@@ -233,19 +229,19 @@ func TestAPI_RecvContext(t *testing.T) {
 			}
 			done <- err
 		})
-		time.Sleep(shortWait)
+		wiretest.WaitParked(t, 1, "tinyhttp.(*Server).RecvContext(") // cancel a waiting receive
 		cancel()
 		select {
 		case err := <-done:
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("RecvContext = %v after cancel, want context.Canceled", err)
 			}
-		case <-time.After(testTimeout):
-			t.Fatalf("RecvContext did not return within %v of its cancellation", testTimeout)
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("RecvContext did not return within %v of its cancellation", wiretest.Timeout)
 		}
 	})
 	t.Run("arrives", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+		ctx, cancel := context.WithTimeout(t.Context(), wiretest.Timeout)
 		defer cancel()
 		got := make(chan *tinyhttp.Request, 1)
 		s.goroutine(func() {
@@ -256,7 +252,7 @@ func TestAPI_RecvContext(t *testing.T) {
 			got <- r
 		})
 		c := s.dial()
-		c.write("GET /ctx HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.Send("GET /ctx HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		r := <-got
 		if r == nil {
 			t.Fatalf("RecvContext returned no request")
@@ -265,7 +261,7 @@ func TestAPI_RecvContext(t *testing.T) {
 			t.Errorf("URL() = %q, want /ctx", r.URL())
 		}
 		r.Respond(tinyhttp.Empty(204))
-		if resp := c.readResponse(); resp.Status != 204 {
+		if resp := c.ReadResponse(false); resp.Status != 204 {
 			t.Errorf("response:\n%v\nwant 204", resp)
 		}
 	})
@@ -277,10 +273,10 @@ func TestAPI_RecvContext(t *testing.T) {
 func TestAPI_Incoming(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	var urls []string
-	within(t, testTimeout, "range over Incoming for 2 requests", func() {
+	wiretest.Within(t, wiretest.Timeout, "range over Incoming for 2 requests", func() {
 		for r := range s.Incoming() {
 			urls = append(urls, r.URL())
 			r.Respond(tinyhttp.FromString(r.URL()))
@@ -292,17 +288,15 @@ func TestAPI_Incoming(t *testing.T) {
 	r := s.recv()
 	urls = append(urls, r.URL())
 	r.Respond(tinyhttp.FromString(r.URL()))
-	if got := strings.Join(urls, " "); got != "/1 /2 /3" {
-		t.Errorf("requests %s, want /1 /2 /3", got)
+	if diff := cmp.Diff([]string{"/1", "/2", "/3"}, urls); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
 	}
-	rs, err := parseResponses(c.readAll())
-	if err != nil || len(rs) != 3 {
-		t.Fatalf("parsed %d responses (%v), want 3", len(rs), err)
+	rs, err := wiretest.ParseResponses(c.ReadToEOF())
+	if err != nil {
+		t.Fatalf("parsing the responses: %v", err)
 	}
-	for i, resp := range rs {
-		if want := fmt.Sprintf("/%d", i+1); string(resp.Body) != want {
-			t.Errorf("response %d body %q, want %q", i+1, resp.Body, want)
-		}
+	if diff := cmp.Diff([]string{"/1", "/2", "/3"}, bodies(rs)); diff != "" {
+		t.Errorf("response bodies (-want +got):\n%s", diff)
 	}
 
 	ended := make(chan struct{})
@@ -312,12 +306,14 @@ func TestAPI_Incoming(t *testing.T) {
 			t.Errorf("unexpected request %s", r.URL())
 		}
 	})
-	time.Sleep(shortWait) // let the range block in Recv (not required for correctness)
-	within(t, testTimeout, "Close", func() { s.Close() })
+	// Close must release a range waiting for a request. (Incoming's iterator
+	// is inlined into the test: its frame has no package prefix.)
+	wiretest.WaitParked(t, 1, "(*Server).Incoming")
+	wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 	select {
 	case <-ended:
-	case <-time.After(testTimeout):
-		t.Fatalf("range over Incoming did not end within %v of Close", testTimeout)
+	case <-time.After(wiretest.Timeout):
+		t.Fatalf("range over Incoming did not end within %v of Close", wiretest.Timeout)
 	}
 }
 
@@ -329,7 +325,7 @@ func TestAPI_Unblock(t *testing.T) {
 		// only that one.
 		s := newServer(t)
 		s.Unblock()
-		within(t, testTimeout, "Recv after Unblock", func() {
+		wiretest.Within(t, wiretest.Timeout, "Recv after Unblock", func() {
 			if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
 				t.Errorf("Recv after Unblock = %v, %v; want nil, ErrUnblocked", r, err)
 			}
@@ -354,19 +350,19 @@ func TestAPI_Unblock(t *testing.T) {
 		results := make(chan result, 2)
 		for range 2 {
 			s.goroutine(func() {
-				r, err := s.RecvTimeout(testTimeout)
+				r, err := s.RecvTimeout(wiretest.Timeout)
 				results <- result{r, err}
 			})
 		}
-		time.Sleep(shortWait) // let both block (the outcome is the same if they have not)
+		wiretest.WaitParked(t, 2, "tinyhttp.(*Server).RecvTimeout(") // both are waiting
 		s.Unblock()
 		select {
 		case res := <-results:
 			if res.r != nil || !errors.Is(res.err, tinyhttp.ErrUnblocked) {
 				t.Errorf("first receiver to return got %v, %v; want nil, ErrUnblocked", res.r, res.err)
 			}
-		case <-time.After(testTimeout):
-			t.Fatalf("no receiver released within %v of Unblock", testTimeout)
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("no receiver released within %v of Unblock", wiretest.Timeout)
 		}
 		select {
 		case res := <-results:
@@ -375,36 +371,39 @@ func TestAPI_Unblock(t *testing.T) {
 		}
 		// The other receiver is still waiting: a request goes to it.
 		c := s.dial()
-		c.write("GET /other HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.Send("GET /other HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		select {
 		case res := <-results:
 			if res.r == nil || res.err != nil || res.r.URL() != "/other" {
 				t.Fatalf("second receiver got %v, %v; want the request /other", res.r, res.err)
 			}
 			res.r.Respond(tinyhttp.Empty(204))
-		case <-time.After(testTimeout):
-			t.Fatalf("the second receiver did not get the request within %v", testTimeout)
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("the second receiver did not get the request within %v", wiretest.Timeout)
 		}
-		if resp := c.readResponse(); resp.Status != 204 {
+		if resp := c.ReadResponse(false); resp.Status != 204 {
 			t.Errorf("response:\n%v\nwant 204", resp)
 		}
 	})
 	t.Run("FIFO behind queued requests", func(t *testing.T) {
-		s := newServer(t)
+		s := newWatchedServer(t)
 		c := s.dial()
-		c.write("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nGET /b HTTP/1.1\r\nHost: localhost\r\n\r\n")
-		a := s.recv()      // /a is queued, so /b is on its way
-		time.Sleep(settle) // let the server queue /b
+		c.Send("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nGET /b HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		a := s.recv()
+		// The server read /b and asks for more: /b is queued.
+		if !s.waitConsumed(c) {
+			t.FailNow()
+		}
 		s.Unblock()
 		s.Unblock()
-		c.write("GET /c HTTP/1.1\r\nHost: localhost\r\n\r\n") // queued behind both tokens
+		c.Send("GET /c HTTP/1.1\r\nHost: localhost\r\n\r\n") // queued behind both tokens
 
-		b, err := s.RecvTimeout(testTimeout)
+		b, err := s.RecvTimeout(wiretest.Timeout)
 		if err != nil || b == nil || b.URL() != "/b" {
 			t.Fatalf("first Recv after Unblock = %v, %v; want the request /b queued before it", b, err)
 		}
 		for i := range 2 {
-			if r, err := s.RecvTimeout(testTimeout); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
+			if r, err := s.RecvTimeout(wiretest.Timeout); r != nil || !errors.Is(err, tinyhttp.ErrUnblocked) {
 				t.Fatalf("Recv %d after /b = %v, %v; want nil, ErrUnblocked", i+1, r, err)
 			}
 		}
@@ -415,25 +414,11 @@ func TestAPI_Unblock(t *testing.T) {
 		for _, r := range []*tinyhttp.Request{a, b, cr} {
 			r.Respond(tinyhttp.FromString(r.URL()))
 		}
-		for _, want := range []string{"/a", "/b", "/c"} {
-			if resp := c.readResponse(); string(resp.Body) != want {
-				t.Errorf("response body %q, want %q", resp.Body, want)
-			}
+		rs := []*wiretest.Response{c.ReadResponse(false), c.ReadResponse(false), c.ReadResponse(false)}
+		if diff := cmp.Diff([]string{"/a", "/b", "/c"}, bodies(rs)); diff != "" {
+			t.Errorf("response bodies (-want +got):\n%s", diff)
 		}
 	})
-}
-
-// waitFor polls cond until it holds or testTimeout passes; it reports
-// whether it held.
-func waitFor(cond func() bool) bool {
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
 }
 
 // TestAPI_NumConnections: NumConnections counts open client connections as
@@ -444,26 +429,26 @@ func TestAPI_NumConnections(t *testing.T) {
 	if n := s.NumConnections(); n != 0 {
 		t.Errorf("NumConnections() = %d before any client, want 0", n)
 	}
-	var cs []*client
+	var cs []*wiretest.Client
 	for i := range 3 {
 		c := s.dial()
-		c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-		c.readResponse() // the connection is accepted and served
+		c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.ReadResponse(false) // the connection is accepted and served
 		cs = append(cs, c)
-		if !waitFor(func() bool { return s.NumConnections() == i+1 }) {
+		if !wiretest.PollUntil(func() bool { return s.NumConnections() == i+1 }) {
 			t.Fatalf("NumConnections() = %d with %d clients connected", s.NumConnections(), i+1)
 		}
 	}
-	cs[0].close()
-	if !waitFor(func() bool { return s.NumConnections() == 2 }) {
+	cs[0].Close()
+	if !wiretest.PollUntil(func() bool { return s.NumConnections() == 2 }) {
 		t.Errorf("NumConnections() = %d after one of 3 clients closed, want 2", s.NumConnections())
 	}
-	cs[1].write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-	cs[1].readAll()
-	if !waitFor(func() bool { return s.NumConnections() == 1 }) {
+	cs[1].Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	cs[1].ReadToEOF()
+	if !wiretest.PollUntil(func() bool { return s.NumConnections() == 1 }) {
 		t.Errorf("NumConnections() = %d after the server closed one of 2, want 1", s.NumConnections())
 	}
-	within(t, testTimeout, "Close", func() { s.Close() })
+	wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 	if n := s.NumConnections(); n != 0 {
 		t.Errorf("NumConnections() = %d after Close, want 0", n)
 	}
@@ -479,16 +464,16 @@ func TestAPI_Close(t *testing.T) {
 	idle := s.dial() // connected, sends nothing
 	// A keep-alive connection whose request was answered.
 	taken := s.dial()
-	taken.write("GET /taken HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	taken.Send("GET /taken HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	s.recv().Respond(tinyhttp.FromString("taken"))
-	if resp := taken.readResponse(); string(resp.Body) != "taken" {
+	if resp := taken.ReadResponse(false); string(resp.Body) != "taken" {
 		t.Fatalf("response:\n%v\nwant taken", resp)
 	}
 	// A connection whose request is received but not answered before Close.
 	held := s.dial()
-	held.write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	held.Send("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	heldReq := s.recv()
-	if !waitFor(func() bool { return s.NumConnections() == 3 }) {
+	if !wiretest.PollUntil(func() bool { return s.NumConnections() == 3 }) {
 		t.Fatalf("NumConnections() = %d, want 3", s.NumConnections())
 	}
 
@@ -497,7 +482,7 @@ func TestAPI_Close(t *testing.T) {
 	errs := make(chan error, waiting)
 	receivers := []func() (*tinyhttp.Request, error){
 		s.Recv,
-		func() (*tinyhttp.Request, error) { return s.RecvTimeout(2 * testTimeout) },
+		func() (*tinyhttp.Request, error) { return s.RecvTimeout(2 * wiretest.Timeout) },
 		func() (*tinyhttp.Request, error) { return s.RecvContext(t.Context()) },
 	}
 	for _, recv := range receivers {
@@ -509,9 +494,11 @@ func TestAPI_Close(t *testing.T) {
 			errs <- err
 		})
 	}
-	time.Sleep(shortWait) // let them block (the outcome is the same if they have not)
+	for _, recv := range []string{"Recv(", "RecvTimeout(", "RecvContext("} {
+		wiretest.WaitParked(t, 1, "tinyhttp.(*Server)."+recv) // Close must release waiting receivers
+	}
 
-	within(t, testTimeout, "Close", func() {
+	wiretest.Within(t, wiretest.Timeout, "Close", func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
@@ -523,8 +510,8 @@ func TestAPI_Close(t *testing.T) {
 			if !errors.Is(err, tinyhttp.ErrServerClosed) {
 				t.Errorf("blocked receiver %d got %v, want ErrServerClosed", i+1, err)
 			}
-		case <-time.After(testTimeout):
-			t.Fatalf("blocked receiver %d not released within %v of Close", i+1, testTimeout)
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("blocked receiver %d not released within %v of Close", i+1, wiretest.Timeout)
 		}
 	}
 	if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
@@ -533,7 +520,7 @@ func TestAPI_Close(t *testing.T) {
 	if r, err := s.TryRecv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
 		t.Errorf("TryRecv after Close = %v, %v; want nil, ErrServerClosed", r, err)
 	}
-	if r, err := s.RecvTimeout(testTimeout); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
+	if r, err := s.RecvTimeout(wiretest.Timeout); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
 		t.Errorf("RecvTimeout after Close = %v, %v; want nil, ErrServerClosed", r, err)
 	}
 	if r, err := s.RecvContext(t.Context()); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
@@ -546,9 +533,9 @@ func TestAPI_Close(t *testing.T) {
 
 	// Live connections are closed: the idle one, and the ones whose request
 	// was answered or is still unanswered.
-	idle.expectEOF()
-	taken.expectEOF()
-	held.expectEOF()
+	idle.ExpectClosed()
+	taken.ExpectClosed()
+	held.ExpectClosed()
 	if err := heldReq.Respond(tinyhttp.FromString("too late")); err == nil {
 		t.Errorf("Respond after Close = nil, want an error")
 	}
@@ -558,13 +545,13 @@ func TestAPI_Close(t *testing.T) {
 
 	// The listener is closed: a new connection is refused, or closed
 	// without a response.
-	if conn, err := net.DialTimeout("tcp", addr, testTimeout); err == nil {
-		conn.SetReadDeadline(time.Now().Add(testTimeout))
+	if conn, err := net.DialTimeout("tcp", addr, wiretest.Timeout); err == nil {
+		conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
 		io.WriteString(conn, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		b, _ := io.ReadAll(conn)
 		conn.Close()
 		if len(b) > 0 {
-			t.Errorf("a connection after Close got %q", truncate(string(b)))
+			t.Errorf("a connection after Close got %q", wiretest.Truncate(string(b)))
 		}
 	}
 }
@@ -573,15 +560,18 @@ func TestAPI_Close(t *testing.T) {
 // is called are dropped with their connections; Recv then reports
 // ErrServerClosed rather than handing them out.
 func TestAPI_CloseDropsQueued(t *testing.T) {
-	s := newServer(t)
+	s := newWatchedServer(t)
 	c := s.dial()
-	c.write("GET /queued HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	time.Sleep(settle) // let the server queue it
-	within(t, testTimeout, "Close", func() { s.Close() })
+	c.Send("GET /queued HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	// The server read the request and asks for more: it is queued.
+	if !s.waitConsumed(c) {
+		t.FailNow()
+	}
+	wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 	if r, err := s.Recv(); r != nil || !errors.Is(err, tinyhttp.ErrServerClosed) {
 		t.Errorf("Recv after Close = %v, %v; want nil, ErrServerClosed", r, err)
 	}
-	c.expectEOF()
+	c.ExpectClosed()
 }
 
 // TestAPI_ConcurrentReceivers: many goroutines pull and answer requests
@@ -619,30 +609,32 @@ func TestAPI_ConcurrentReceivers(t *testing.T) {
 				}
 				fmt.Fprintf(&b, "POST /%d/%d HTTP/1.1\r\nHost: localhost\r\n%sContent-Length: %d\r\n\r\n%s", i, j, conn, len(body), body)
 			}
-			c.conn.SetWriteDeadline(time.Now().Add(testTimeout))
-			if _, err := io.WriteString(c.conn, b.String()); err != nil {
+			c.Conn.SetWriteDeadline(time.Now().Add(wiretest.Timeout))
+			if _, err := io.WriteString(c.Conn, b.String()); err != nil {
 				t.Errorf("client %d: write: %v", i, err)
 				return
 			}
-			data, err := c.readAllErr()
+			data, err := c.TryReadToEOF()
 			if err != nil {
 				t.Errorf("client %d: read: %v", i, err)
 				return
 			}
-			rs, err := parseResponses(data)
-			if err != nil || len(rs) != requests {
-				t.Errorf("client %d: parsed %d responses (%v), want %d", i, len(rs), err, requests)
+			rs, err := wiretest.ParseResponses(data)
+			if err != nil {
+				t.Errorf("client %d: parsing the responses: %v", i, err)
 				return
 			}
-			for j, resp := range rs {
-				if want := fmt.Sprintf("/%d/%d %s", i, j, strings.Repeat("x", j)); string(resp.Body) != want {
-					t.Errorf("client %d: response %d body %q, want %q", i, j, resp.Body, want)
-				}
+			var want []string
+			for j := range requests {
+				want = append(want, fmt.Sprintf("/%d/%d %s", i, j, strings.Repeat("x", j)))
+			}
+			if diff := cmp.Diff(want, bodies(rs)); diff != "" {
+				t.Errorf("client %d: response bodies (-want +got):\n%s", i, diff)
 			}
 		}()
 	}
-	if !waitGroupTimeout(&wg, 2*testTimeout) {
-		t.Fatalf("clients did not finish within %v", 2*testTimeout)
+	if !wiretest.Within(t, 2*wiretest.Timeout, "the clients", wg.Wait) {
+		t.FailNow()
 	}
 }
 
@@ -652,46 +644,46 @@ func TestAPI_ConcurrentReceivers(t *testing.T) {
 // to a client that reads nothing, returns with an error.
 func TestAPI_CloseInterruptsBlockedIO(t *testing.T) {
 	t.Run("body read", func(t *testing.T) {
-		s := newServer(t)
+		s := newWatchedServer(t)
 		c := s.dial()
-		c.write("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\npartial")
+		c.Send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\npartial")
 		r := s.recv()
 		readErr := make(chan error, 1)
 		s.goroutine(func() {
 			_, err := io.ReadAll(r.Body())
 			readErr <- err
 		})
-		time.Sleep(shortWait) // let the read block (the outcome is the same if it has not)
-		within(t, testTimeout, "Close", func() { s.Close() })
+		s.waitConsumed(c) // the body read took "partial" and waits for the rest
+		wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 		select {
 		case err := <-readErr:
 			if err == nil {
 				t.Errorf("reading an unfinished body returned no error after Close")
 			}
-		case <-time.After(testTimeout):
-			t.Fatalf("body read still blocked %v after Close", testTimeout)
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("body read still blocked %v after Close", wiretest.Timeout)
 		}
-		c.expectEOF()
+		c.ExpectClosed()
 	})
 	t.Run("response write", func(t *testing.T) {
 		s := newServer(t)
 		c := s.dial() // never reads
-		c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		c.Send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		r := s.recv()
 		reader := newBigResponseReader()
 		respErr := make(chan error, 1)
 		s.goroutine(func() { respErr <- r.Respond(identityServed(reader)) })
-		if !waitFor(func() bool { return reader.position.Load() > 0 }) {
+		if !wiretest.PollUntil(func() bool { return reader.position.Load() > 0 }) {
 			t.Fatalf("the response body was never read")
 		}
-		within(t, testTimeout, "Close", func() { s.Close() })
+		wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() })
 		select {
 		case err := <-respErr:
 			if err == nil {
 				t.Errorf("Respond of a 400 MiB body returned nil after Close")
 			}
-		case <-time.After(testTimeout):
-			t.Fatalf("Respond still blocked %v after Close", testTimeout)
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("Respond still blocked %v after Close", wiretest.Timeout)
 		}
 	})
 }

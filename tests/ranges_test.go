@@ -5,27 +5,27 @@ package tests
 // net/http's ServeContent on the same files.
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/internal/httpfile"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // rangeCheck is what a test expects of a response to a file request.
@@ -36,19 +36,19 @@ type rangeCheck struct {
 }
 
 // check compares r with want, and checks what every file response carries.
-func (want rangeCheck) check(t *testing.T, r *response, method string) {
+func (want rangeCheck) check(t *testing.T, r *wiretest.Response, method string) {
 	t.Helper()
-	cr, hasCR := r.get("Content-Range")
+	cr, hasCR := r.Get("Content-Range")
 	if r.Status != want.status || cr != want.cr || want.cr == "" && hasCR {
 		t.Fatalf("got %d with Content-Range %q, want %d with %q\n%s", r.Status, cr, want.status, want.cr, r)
 	}
 	if method != "HEAD" && want.status != 304 && string(r.Body) != want.body {
-		t.Errorf("body %q, want %q", truncate(string(r.Body)), truncate(want.body))
+		t.Errorf("body %q, want %q", wiretest.Truncate(string(r.Body)), wiretest.Truncate(want.body))
 	}
-	if ar, _ := r.get("Accept-Ranges"); ar != "bytes" { // R11
+	if ar, _ := r.Get("Accept-Ranges"); ar != "bytes" { // R11
 		t.Errorf("Accept-Ranges %q, want bytes", ar)
 	}
-	if _, ok := r.get("ETag"); !ok {
+	if _, ok := r.Get("ETag"); !ok {
 		t.Errorf("no ETag\n%s", r)
 	}
 	if r.Chunked {
@@ -58,11 +58,11 @@ func (want rangeCheck) check(t *testing.T, r *response, method string) {
 
 // multipartParts parses a multipart/byteranges response into its parts'
 // Content-Range and data, checking each part has a Content-Type.
-func multipartParts(t *testing.T, r *response) [][2]string {
+func multipartParts(t *testing.T, r *wiretest.Response) [][2]string {
 	t.Helper()
-	mt, params, err := mime.ParseMediaType(must(r.get("Content-Type")))
+	mt, params, err := mime.ParseMediaType(must(r.Get("Content-Type")))
 	if err != nil || mt != "multipart/byteranges" || params["boundary"] == "" {
-		t.Fatalf("Content-Type %q (%v), want multipart/byteranges with a boundary\n%s", must(r.get("Content-Type")), err, r)
+		t.Fatalf("Content-Type %q (%v), want multipart/byteranges with a boundary\n%s", must(r.Get("Content-Type")), err, r)
 	}
 	var parts [][2]string
 	mr := multipart.NewReader(bytes.NewReader(r.Body), params["boundary"])
@@ -97,7 +97,7 @@ func TestRanges(t *testing.T) {
 	lastMod := httpfile.FormatHTTPDate(fileTestModTime)
 	full := rangeCheck{200, "", tenBytes}
 
-	get := func(t *testing.T, want rangeCheck, fields ...string) *response {
+	get := func(t *testing.T, want rangeCheck, fields ...string) *wiretest.Response {
 		t.Helper()
 		r := exchange(t, s, "GET", "/ten.txt", fields...)
 		want.check(t, r, "GET")
@@ -106,7 +106,7 @@ func TestRanges(t *testing.T) {
 
 	t.Run("R01", func(t *testing.T) {
 		r := get(t, rangeCheck{206, "bytes 0-4/10", "01234"}, "Range: bytes=0-4")
-		if cl, _ := r.get("Content-Length"); cl != "5" {
+		if cl, _ := r.Get("Content-Length"); cl != "5" {
 			t.Errorf("Content-Length %q, want 5", cl)
 		}
 	})
@@ -123,16 +123,16 @@ func TestRanges(t *testing.T) {
 		rangeCheck{206, "", string(r.Body)}.check(t, r, "GET")
 		parts := multipartParts(t, r)
 		want := [][2]string{{"bytes 0-1/10", "01"}, {"bytes 4-5/10", "45"}}
-		if !slices.Equal(parts, want) {
-			t.Errorf("parts %q, want %q", parts, want)
+		if diff := cmp.Diff(want, parts); diff != "" {
+			t.Errorf("parts (-want +got):\n%s", diff)
 		}
-		if cl, _ := r.get("Content-Length"); cl != strconv.Itoa(len(r.Body)) {
+		if cl, _ := r.Get("Content-Length"); cl != strconv.Itoa(len(r.Body)) {
 			t.Errorf("Content-Length %q for a %d-byte body", cl, len(r.Body))
 		}
 		// In request order, not sorted.
 		parts = multipartParts(t, exchange(t, s, "GET", "/ten.txt", "Range: bytes=8-9,0-0"))
-		if want := [][2]string{{"bytes 8-9/10", "89"}, {"bytes 0-0/10", "0"}}; !slices.Equal(parts, want) {
-			t.Errorf("parts %q, want %q", parts, want)
+		if diff := cmp.Diff([][2]string{{"bytes 8-9/10", "89"}, {"bytes 0-0/10", "0"}}, parts); diff != "" {
+			t.Errorf("parts (-want +got):\n%s", diff)
 		}
 		// A single satisfiable range is never multipart.
 		get(t, rangeCheck{206, "bytes 0-1/10", "01"}, "Range: bytes=0-1,20-30")
@@ -169,20 +169,20 @@ func TestRanges(t *testing.T) {
 		get(t, full)
 		r := exchange(t, s, "GET", "/empty.txt", "Range: bytes=0-4")
 		rangeCheck{200, "", ""}.check(t, r, "GET")
-		if cl, _ := r.get("Content-Length"); cl != "0" {
+		if cl, _ := r.Get("Content-Length"); cl != "0" {
 			t.Errorf("empty file: Content-Length %q, want 0", cl)
 		}
 	})
 	t.Run("R12", func(t *testing.T) {
 		c := s.dial()
-		c.write(requestText("HEAD", "/ten.txt", "Range: bytes=0-4") + requestText("GET", "/ten.txt", "Range: bytes=-2"))
-		r := c.readResponseTo("HEAD")
+		c.Send(requestText("HEAD", "/ten.txt", "Range: bytes=0-4") + requestText("GET", "/ten.txt", "Range: bytes=-2"))
+		r := c.ReadResponse(true)
 		rangeCheck{206, "bytes 0-4/10", ""}.check(t, r, "HEAD")
-		if cl, _ := r.get("Content-Length"); cl != "5" {
+		if cl, _ := r.Get("Content-Length"); cl != "5" {
 			t.Errorf("Content-Length %q, want 5", cl)
 		}
 		// No body: the next pipelined response starts right after the head.
-		rangeCheck{206, "bytes 8-9/10", "89"}.check(t, c.readResponse(), "GET")
+		rangeCheck{206, "bytes 8-9/10", "89"}.check(t, c.ReadResponse(false), "GET")
 	})
 }
 
@@ -233,16 +233,16 @@ func TestFileConditionalRequests(t *testing.T) {
 			case 304:
 				// RFC 9110 §15.4.5: the ETag; no representation metadata.
 				for _, f := range []string{"Content-Type", "Content-Length", "Transfer-Encoding", "Last-Modified"} {
-					if v, ok := r.get(f); ok {
+					if v, ok := r.Get(f); ok {
 						t.Errorf("304 with %s: %s", f, v)
 					}
 				}
 			case 200:
-				if lm, _ := r.get("Last-Modified"); lm != lastMod {
+				if lm, _ := r.Get("Last-Modified"); lm != lastMod {
 					t.Errorf("Last-Modified %q, want %q", lm, lastMod)
 				}
 			}
-			if et, _ := r.get("ETag"); et != etag {
+			if et, _ := r.Get("ETag"); et != etag {
 				t.Errorf("ETag %q, want %q", et, etag)
 			}
 		})
@@ -257,10 +257,9 @@ func TestFileRangeKeepsConnection(t *testing.T) {
 	dir := writeTree(t, map[string]string{"ten.txt": tenBytes})
 	s, log := startFromFileServer(t, dir)
 	c := s.dial()
-	c.write(requestText("GET", "/ten.txt", "Range: bytes=2-4") + requestText("GET", "/ten.txt", "Range: bytes=0-0,9-9"))
-	rangeCheck{206, "bytes 2-4/10", "234"}.check(t, c.readResponse(), "GET")
-	c.conn.SetReadDeadline(time.Now().Add(testTimeout))
-	next, err := readResponse(c.br, false)
+	c.Send(requestText("GET", "/ten.txt", "Range: bytes=2-4") + requestText("GET", "/ten.txt", "Range: bytes=0-0,9-9"))
+	rangeCheck{206, "bytes 2-4/10", "234"}.check(t, c.ReadResponse(false), "GET")
+	next, err := c.TryReadResponse(false)
 	if err != nil {
 		t.Errorf("the pipelined request after a mid-file range got no answer: %v", err)
 	} else if next.Status != 206 {
@@ -316,20 +315,14 @@ func TestServeFile(t *testing.T) {
 }
 
 // rawExchange sends req on a new connection to addr and parses the response.
-func rawExchange(t *testing.T, addr, req string) *response {
+func rawExchange(t *testing.T, addr, req string) *wiretest.Response {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, testTimeout)
+	c := wiretest.Dial(t, "tcp", addr)
+	defer c.Close()
+	c.Send(req)
+	r, err := c.TryReadResponse(strings.HasPrefix(req, "HEAD "))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(testTimeout))
-	if _, err := io.WriteString(conn, req); err != nil {
-		t.Fatal(err)
-	}
-	r, err := readResponse(bufio.NewReader(conn), strings.HasPrefix(req, "HEAD "))
-	if err != nil {
-		t.Fatalf("reading the response to %q: %v", truncate(req), err)
+		t.Fatalf("reading the response to %q: %v", wiretest.Truncate(req), err)
 	}
 	return r
 }
@@ -447,15 +440,15 @@ func TestFileServeContentDifferential(t *testing.T) {
 			if ours.Status != theirs.Status {
 				return // a deliberate difference: nothing more to compare
 			}
-			ocr, _ := ours.get("Content-Range")
-			tcr, _ := theirs.get("Content-Range")
+			ocr, _ := ours.Get("Content-Range")
+			tcr, _ := theirs.Get("Content-Range")
 			if ocr != tcr {
 				t.Errorf("Content-Range: tinyhttp %q, net/http %q", ocr, tcr)
 			}
-			octype, _ := ours.get("Content-Type")
+			octype, _ := ours.Get("Content-Type")
 			if ours.Status == 206 && strings.HasPrefix(octype, "multipart/") {
-				if op, tp := multipartParts(t, ours), multipartParts(t, theirs); !slices.Equal(op, tp) {
-					t.Errorf("parts differ:\ntinyhttp %q\nnet/http %q", op, tp)
+				if diff := cmp.Diff(multipartParts(t, theirs), multipartParts(t, ours), wiretest.SummarizeLongStrings); diff != "" {
+					t.Errorf("parts (-net/http +tinyhttp):\n%s", diff)
 				}
 				return
 			}
@@ -463,8 +456,8 @@ func TestFileServeContentDifferential(t *testing.T) {
 				if !bytes.Equal(ours.Body, theirs.Body) {
 					t.Errorf("bodies differ: tinyhttp %d bytes, net/http %d", len(ours.Body), len(theirs.Body))
 				}
-				ocl, _ := ours.get("Content-Length")
-				tcl, _ := theirs.get("Content-Length")
+				ocl, _ := ours.Get("Content-Length")
+				tcl, _ := theirs.Get("Content-Length")
 				if ocl != tcl {
 					t.Errorf("Content-Length: tinyhttp %q, net/http %q", ocl, tcl)
 				}

@@ -15,7 +15,7 @@ import (
 func TestSimple_BasicHandling(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	r := s.recv()
 	if r.Method() != tinyhttp.MethodGet {

@@ -5,6 +5,8 @@ package tests
 import (
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestUnblock_UnblockServer is unblock-test.rs unblock_server: an Unblock
@@ -14,7 +16,7 @@ func TestUnblock_UnblockServer(t *testing.T) {
 	s := newServer(t)
 	s.goroutine(s.Unblock)
 
-	within(t, testTimeout, "range over Incoming after Unblock", func() {
+	wiretest.Within(t, wiretest.Timeout, "range over Incoming after Unblock", func() {
 		for r := range s.Incoming() {
 			t.Errorf("unexpected request %s %s", r.Method(), r.URL())
 		}
@@ -43,7 +45,7 @@ func TestUnblock_UnblockThreads(t *testing.T) {
 	for i := range 2 {
 		select {
 		case <-done:
-		case <-time.After(testTimeout):
+		case <-time.After(wiretest.Timeout):
 			t.Fatalf("%d of 2 receivers still blocked after two Unblock calls", 2-i)
 		}
 	}

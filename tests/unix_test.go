@@ -14,11 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/c0c8f223/tinyhttp"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // TestUnix_UnixBasicHandling is unix-test.rs unix_basic_handling: a server
@@ -33,8 +33,8 @@ func TestUnix_UnixBasicHandling(t *testing.T) {
 	if got := s.Addr().String(); got != path {
 		t.Errorf("Addr() = %q, want %q", got, path)
 	}
-	c := dialClient(t, "unix", path)
-	c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	c := wiretest.Dial(t, "unix", path)
+	c.Send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 	r := s.recv()
 	if r.Method() != tinyhttp.MethodGet {
@@ -57,7 +57,7 @@ func TestUnix_UnixBasicHandling(t *testing.T) {
 }
 
 // unixHTTPClient returns a net/http client whose every request goes to the
-// Unix socket at path, with a timeout of testTimeout.
+// Unix socket at path, with a timeout of wiretest.Timeout.
 func unixHTTPClient(t *testing.T, path string) *http.Client {
 	t.Helper()
 	tr := &http.Transport{
@@ -67,14 +67,14 @@ func unixHTTPClient(t *testing.T, path string) *http.Client {
 		},
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr, Timeout: testTimeout}
+	return &http.Client{Transport: tr, Timeout: wiretest.Timeout}
 }
 
 // startUnix starts a server with tinyhttp.HTTPUnix at path, answering each
 // request with its method, URL, RemoteAddr and Secure.
 func startUnix(t *testing.T, path string) *server {
 	t.Helper()
-	baseline := runtime.NumGoroutine()
+	baseline := wiretest.Goroutines()
 	srv, err := tinyhttp.HTTPUnix(path)
 	if err != nil {
 		t.Fatalf("HTTPUnix(%s): %v", path, err)
@@ -130,7 +130,7 @@ func TestUnix_HTTPClient(t *testing.T) {
 		}
 	}
 	c.CloseIdleConnections()
-	if !within(t, testTimeout, "Close", func() { s.Close() }) {
+	if !wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() }) {
 		return
 	}
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
@@ -142,7 +142,7 @@ func TestUnix_HTTPClient(t *testing.T) {
 func TestUnix_ShutdownRemovesSocket(t *testing.T) {
 	path := unixSocketPath(t)
 	s := startUnix(t, path)
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), wiretest.Timeout)
 	defer cancel()
 	if err := s.Shutdown(ctx); err != nil {
 		t.Errorf("Shutdown: %v", err)
@@ -219,7 +219,7 @@ func TestUnix_NotASocket(t *testing.T) {
 // TestUnix_FromListener adopts a Unix listener: RemoteAddr is nil there too.
 func TestUnix_FromListener(t *testing.T) {
 	path := unixSocketPath(t)
-	baseline := runtime.NumGoroutine()
+	baseline := wiretest.Goroutines()
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +249,7 @@ func TestUnix_WebSocket(t *testing.T) {
 	if m := ws.recv(); m.Op != wsClose || m.closeCode() != 1000 {
 		t.Errorf("answer to close = %v", m)
 	}
-	ws.expectEOF()
+	ws.ExpectClosed()
 }
 
 // TestUnix_Curl fetches over the socket with curl --unix-socket, when curl

@@ -22,10 +22,11 @@ import (
 
 	"github.com/c0c8f223/tinyhttp"
 	"github.com/c0c8f223/tinyhttp/examples/websocket/wsecho"
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // dialGoWebSocket connects golang.org/x/net/websocket's client to the echo
-// endpoint of s, with a deadline of testTimeout on the connection.
+// endpoint of s, with a deadline of wiretest.Timeout on the connection.
 func dialGoWebSocket(t *testing.T, s *server) *websocket.Conn {
 	t.Helper()
 	addr := s.Addr().String()
@@ -33,14 +34,14 @@ func dialGoWebSocket(t *testing.T, s *server) *websocket.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), wiretest.Timeout)
 	defer cancel()
 	ws, err := cfg.DialContext(ctx)
 	if err != nil {
 		t.Fatalf("websocket dial: %v", err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	ws.SetDeadline(time.Now().Add(testTimeout))
+	ws.SetDeadline(time.Now().Add(wiretest.Timeout))
 	return ws
 }
 
@@ -59,7 +60,7 @@ func TestWebSocket_EchoTextAndBinary(t *testing.T) {
 			t.Fatalf("receiving the echo of %d bytes of text: %v", len(text), err)
 		}
 		if got != text {
-			t.Errorf("text echo = %q, want %q", truncate(got), truncate(text))
+			t.Errorf("text echo = %q, want %q", wiretest.Truncate(got), wiretest.Truncate(text))
 		}
 	}
 	for _, data := range [][]byte{{0, 1, 2, 0xff, 0xfe}, bytes.Repeat([]byte{0x80, 0}, 40_000)} {
@@ -111,8 +112,8 @@ func TestWebSocket_ConcurrentSessions(t *testing.T) {
 func TestWebSocket_HandshakeWire(t *testing.T) {
 	s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
 	c := s.dial()
-	c.write(wsHandshake("/ws", s.Addr().String()))
-	resp := c.readResponse()
+	c.Send(wsHandshake("/ws", s.Addr().String()))
+	resp := c.ReadResponse(false)
 	if resp.Status != 101 || resp.Proto != "HTTP/1.1" {
 		t.Fatalf("got %s %d, want HTTP/1.1 101:\n%s", resp.Proto, resp.Status, resp)
 	}
@@ -122,17 +123,17 @@ func TestWebSocket_HandshakeWire(t *testing.T) {
 		"Sec-WebSocket-Accept": wsSampleAccept,
 	}
 	for name, value := range want {
-		if got, ok := resp.get(name); !ok || !strings.EqualFold(got, value) {
+		if got, ok := resp.Get(name); !ok || !strings.EqualFold(got, value) {
 			t.Errorf("%s: %q, want %q\n%s", name, got, value, resp)
 		}
 	}
 	for _, name := range []string{"Content-Length", "Transfer-Encoding"} {
-		if v, ok := resp.get(name); ok {
+		if v, ok := resp.Get(name); ok {
 			t.Errorf("101 response carries %s: %s", name, v)
 		}
 	}
 	// The connection is the websocket's now: a frame is echoed.
-	ws := &wsClient{c}
+	ws := &wsClient{c, t}
 	ws.send(true, wsText, []byte("after the switch"), true)
 	if m := ws.recv(); m.Op != wsText || string(m.Payload) != "after the switch" {
 		t.Errorf("echo = %v, want the text frame back", m)
@@ -180,7 +181,7 @@ func TestWebSocket_FragmentsPingAndClose(t *testing.T) {
 	if m.Op != wsClose || m.closeCode() != 4001 {
 		t.Errorf("answer to close 4001 = %v, want a close frame with 4001", m)
 	}
-	ws.expectEOF()
+	ws.ExpectClosed()
 }
 
 // TestWebSocket_ProtocolErrors breaks RFC 6455 in every way the example
@@ -227,7 +228,7 @@ func TestWebSocket_ProtocolErrors(t *testing.T) {
 				t.Fatalf("echo of %d bytes = %v", max, m)
 			}
 			for _, f := range tt.frames {
-				ws.write(string(f))
+				ws.Send(string(f))
 			}
 			ws.expectClose(tt.code)
 		})
@@ -267,20 +268,20 @@ func TestWebSocket_HandshakeRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := s.dial()
-			c.write(tt.request)
-			resp := c.readResponse()
+			c.Send(tt.request)
+			resp := c.ReadResponse(false)
 			if resp.Status != tt.status {
 				t.Fatalf("status %d, want %d:\n%s", resp.Status, tt.status, resp)
 			}
 			if tt.header != "" {
 				name, value, _ := strings.Cut(tt.header, ": ")
-				if got, _ := resp.get(name); got != value {
+				if got, _ := resp.Get(name); got != value {
 					t.Errorf("%s = %q, want %q", name, got, value)
 				}
 			}
 			// Still HTTP: the next request on the connection is answered.
-			c.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-			if resp := c.readResponse(); resp.Status != 200 || !bytes.Contains(resp.Body, []byte("new WebSocket")) {
+			c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+			if resp := c.ReadResponse(false); resp.Status != 200 || !bytes.Contains(resp.Body, []byte("new WebSocket")) {
 				t.Errorf("page after a refused handshake: %d\n%s", resp.Status, resp)
 			}
 		})
@@ -293,13 +294,13 @@ func TestWebSocket_HandshakeRefused(t *testing.T) {
 func TestWebSocket_RefusedUpgradeKeepsPipeline(t *testing.T) {
 	s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
 	c := s.dial()
-	c.write("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n" +
+	c.Send("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n" +
 		"Sec-WebSocket-Key: " + wsSampleKey + "\r\nSec-WebSocket-Version: 7\r\n\r\n" +
 		"GET /nothing HTTP/1.1\r\nHost: h\r\n\r\n")
-	if resp := c.readResponse(); resp.Status != 400 {
+	if resp := c.ReadResponse(false); resp.Status != 400 {
 		t.Errorf("refused handshake: %d, want 400", resp.Status)
 	}
-	if resp := c.readResponse(); resp.Status != 404 {
+	if resp := c.ReadResponse(false); resp.Status != 404 {
 		t.Errorf("pipelined request after it: %d, want 404", resp.Status)
 	}
 }
@@ -309,13 +310,13 @@ func TestWebSocket_RefusedUpgradeKeepsPipeline(t *testing.T) {
 func TestWebSocket_HTTP10UpgradeRefused(t *testing.T) {
 	s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
 	c := s.dial()
-	c.write("GET /ws HTTP/1.0\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n" +
+	c.Send("GET /ws HTTP/1.0\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n" +
 		"Sec-WebSocket-Key: " + wsSampleKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	resp := c.readResponse()
+	resp := c.ReadResponse(false)
 	if resp.Status != 400 {
 		t.Errorf("HTTP/1.0 upgrade answered %d, want the example's 400:\n%s", resp.Status, resp)
 	}
-	c.expectEOF() // HTTP/1.0 without keep-alive
+	c.ExpectClosed() // HTTP/1.0 without keep-alive
 }
 
 // TestWebSocket_NotUpgradable calls Request.Upgrade on requests that did not
@@ -333,7 +334,7 @@ func TestWebSocket_NotUpgradable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := s.dial()
-			c.write(tt.request)
+			c.Send(tt.request)
 			r := s.recv()
 			if r.UpgradeRequested() {
 				t.Errorf("UpgradeRequested() = true")
@@ -349,7 +350,7 @@ func TestWebSocket_NotUpgradable(t *testing.T) {
 			if err := r.Respond(tinyhttp.FromString("plain")); err != nil {
 				t.Fatalf("Respond after a refused Upgrade: %v", err)
 			}
-			resp := c.readResponse()
+			resp := c.ReadResponse(false)
 			if resp.Status != 200 || string(resp.Body) != "plain" {
 				t.Errorf("got %d %q, want 200 plain (no 101 before it)", resp.Status, resp.Body)
 			}
@@ -365,7 +366,7 @@ func TestWebSocket_UpgradeKeepsEarlyBytes(t *testing.T) {
 		s := newServer(t)
 		c := s.dial()
 		early := "early bytes, sent with the handshake"
-		c.write("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: echo-test\r\n\r\n" + early)
+		c.Send("GET /raw HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: echo-test\r\n\r\n" + early)
 		r := s.recv()
 		if !r.UpgradeRequested() {
 			t.Fatal("UpgradeRequested() = false for Connection: Upgrade + Upgrade on 1.1")
@@ -375,7 +376,7 @@ func TestWebSocket_UpgradeKeepsEarlyBytes(t *testing.T) {
 			t.Fatalf("Upgrade: %v", err)
 		}
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(testTimeout))
+		conn.SetDeadline(time.Now().Add(wiretest.Timeout))
 		got := make([]byte, len(early))
 		if _, err := io.ReadFull(conn, got); err != nil {
 			t.Fatalf("reading the early bytes from the upgraded conn: %v (got %q)", err, got)
@@ -386,27 +387,27 @@ func TestWebSocket_UpgradeKeepsEarlyBytes(t *testing.T) {
 		if _, err := conn.Write([]byte("reply")); err != nil {
 			t.Fatalf("writing on the upgraded conn: %v", err)
 		}
-		resp := c.readResponse()
+		resp := c.ReadResponse(false)
 		if resp.Status != 101 {
 			t.Fatalf("status %d, want 101:\n%s", resp.Status, resp)
 		}
-		if up, _ := resp.get("Upgrade"); up != "echo-test" {
+		if up, _ := resp.Get("Upgrade"); up != "echo-test" {
 			t.Errorf("Upgrade: %q, want echo-test", up)
 		}
-		c.conn.SetReadDeadline(time.Now().Add(testTimeout))
+		c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
 		reply := make([]byte, 5)
-		if _, err := io.ReadFull(c.br, reply); err != nil || string(reply) != "reply" {
+		if _, err := io.ReadFull(c.R, reply); err != nil || string(reply) != "reply" {
 			t.Errorf("after the 101: %q, %v; want reply", reply, err)
 		}
 	})
 	t.Run("websocket", func(t *testing.T) {
 		s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
 		c := s.dial()
-		c.write(wsHandshake("/ws", "h") + string(wsFrame(true, wsText, []byte("in the same write"), true)))
-		if resp := c.readResponse(); resp.Status != 101 {
+		c.Send(wsHandshake("/ws", "h") + string(wsFrame(true, wsText, []byte("in the same write"), true)))
+		if resp := c.ReadResponse(false); resp.Status != 101 {
 			t.Fatalf("status %d, want 101:\n%s", resp.Status, resp)
 		}
-		ws := &wsClient{c}
+		ws := &wsClient{c, t}
 		if m := ws.recv(); m.Op != wsText || string(m.Payload) != "in the same write" {
 			t.Errorf("echo = %v, want the frame sent with the handshake", m)
 		}
@@ -419,7 +420,7 @@ func TestWebSocket_UpgradeKeepsEarlyBytes(t *testing.T) {
 func TestWebSocket_UpgradeAfterPipelinedRequest(t *testing.T) {
 	s := newServer(t)
 	c := s.dial()
-	c.write("GET /first HTTP/1.1\r\nHost: h\r\n\r\n" +
+	c.Send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n" +
 		"GET /second HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\nraw")
 	first, second := s.recv(), s.recv()
 	type upgraded struct {
@@ -442,27 +443,27 @@ func TestWebSocket_UpgradeAfterPipelinedRequest(t *testing.T) {
 	var u upgraded
 	select {
 	case u = <-done:
-	case <-time.After(testTimeout):
+	case <-time.After(wiretest.Timeout):
 		t.Fatal("Upgrade did not return after the earlier response was written")
 	}
 	if u.err != nil {
 		t.Fatalf("Upgrade: %v", u.err)
 	}
 	defer u.conn.Close()
-	u.conn.SetDeadline(time.Now().Add(testTimeout))
+	u.conn.SetDeadline(time.Now().Add(wiretest.Timeout))
 	buf := make([]byte, 3)
 	if _, err := io.ReadFull(u.conn, buf); err != nil || string(buf) != "raw" {
 		t.Errorf("upgraded conn read %q, %v; want raw", buf, err)
 	}
 	u.conn.Write([]byte("RAW"))
-	if resp := c.readResponse(); resp.Status != 200 || string(resp.Body) != "first" {
+	if resp := c.ReadResponse(false); resp.Status != 200 || string(resp.Body) != "first" {
 		t.Errorf("first response: %d %q", resp.Status, resp.Body)
 	}
-	if resp := c.readResponse(); resp.Status != 101 {
+	if resp := c.ReadResponse(false); resp.Status != 101 {
 		t.Errorf("second response: %d, want 101", resp.Status)
 	}
-	c.conn.SetReadDeadline(time.Now().Add(testTimeout))
-	if _, err := io.ReadFull(c.br, buf); err != nil || string(buf) != "RAW" {
+	c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+	if _, err := io.ReadFull(c.R, buf); err != nil || string(buf) != "RAW" {
 		t.Errorf("after the 101: %q, %v; want RAW", buf, err)
 	}
 }
@@ -477,21 +478,21 @@ func TestWebSocket_UpgradedConnHasNoServerDeadlines(t *testing.T) {
 		ReadHeaderTimeout: short, IdleTimeout: short, WriteTimeout: short, BodyReadTimeout: short,
 	})
 	c := s.dial()
-	c.write("GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\n")
+	c.Send("GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\n")
 	r := s.recv()
 	conn, err := r.Upgrade("test", nil)
 	if err != nil {
 		t.Fatalf("Upgrade: %v", err)
 	}
 	defer conn.Close()
-	if resp := c.readResponse(); resp.Status != 101 {
+	if resp := c.ReadResponse(false); resp.Status != 101 {
 		t.Fatalf("status %d, want 101", resp.Status)
 	}
-	time.Sleep(4 * short)
+	time.Sleep(4 * short) // not synchronisation: the server's timeouts must pass first
 	if _, err := conn.Write([]byte("late write")); err != nil {
 		t.Errorf("write on the upgraded conn %v after the 101: %v (a server write deadline is still set)", 4*short, err)
 	}
-	c.write("late read")
+	c.Send("late read")
 	buf := make([]byte, len("late read"))
 	readDone := make(chan error, 1)
 	go func() {
@@ -503,7 +504,7 @@ func TestWebSocket_UpgradedConnHasNoServerDeadlines(t *testing.T) {
 		if err != nil {
 			t.Errorf("read on the upgraded conn %v after the 101: %v (a server read deadline is still set)", 4*short, err)
 		}
-	case <-time.After(testTimeout):
+	case <-time.After(wiretest.Timeout):
 		conn.Close()
 		<-readDone
 		t.Fatal("read on the upgraded conn did not return")
@@ -521,10 +522,10 @@ func TestWebSocket_CloseEndsSessions(t *testing.T) {
 	if n := s.NumConnections(); n != 1 {
 		t.Errorf("NumConnections() = %d, want 1 (the upgraded connection)", n)
 	}
-	if !within(t, testTimeout, "Close", func() { s.Close() }) {
+	if !wiretest.Within(t, wiretest.Timeout, "Close", func() { s.Close() }) {
 		return
 	}
-	ws.expectEOF()
+	ws.ExpectClosed()
 	if n := s.NumConnections(); n != 0 {
 		t.Errorf("NumConnections() = %d after Close returned, want 0", n)
 	}
@@ -537,16 +538,16 @@ func TestWebSocket_ShutdownEndsSessions(t *testing.T) {
 	ws := dialWS(t, "tcp", s.Addr().String(), "/ws")
 	ws.send(true, wsText, []byte("x"), true)
 	ws.recv()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), wiretest.Timeout)
 	defer cancel()
 	var err error
-	if !within(t, 2*testTimeout, "Shutdown", func() { err = s.Shutdown(ctx) }) {
+	if !wiretest.Within(t, 2*wiretest.Timeout, "Shutdown", func() { err = s.Shutdown(ctx) }) {
 		return
 	}
 	if err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}
-	ws.expectEOF()
+	ws.ExpectClosed()
 }
 
 // TestWebSocket_ClientCloseReleasesConnection checks that an upgraded
@@ -558,7 +559,7 @@ func TestWebSocket_ClientCloseReleasesConnection(t *testing.T) {
 	if m := ws.recv(); m.Op != wsClose || m.closeCode() != 1000 {
 		t.Errorf("answer to close = %v, want close 1000", m)
 	}
-	ws.expectEOF()
+	ws.ExpectClosed()
 	waitForNoConnections(t, s)
 }
 
@@ -566,9 +567,9 @@ func TestWebSocket_ClientCloseReleasesConnection(t *testing.T) {
 func TestWebSocket_Page(t *testing.T) {
 	s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
 	c := s.dial()
-	c.write("GET /?auto=x HTTP/1.1\r\nHost: h\r\n\r\nGET /nothing HTTP/1.1\r\nHost: h\r\n\r\n")
-	resp := c.readResponse()
-	if ct, _ := resp.get("Content-Type"); resp.Status != 200 || !strings.HasPrefix(ct, "text/html") {
+	c.Send("GET /?auto=x HTTP/1.1\r\nHost: h\r\n\r\nGET /nothing HTTP/1.1\r\nHost: h\r\n\r\n")
+	resp := c.ReadResponse(false)
+	if ct, _ := resp.Get("Content-Type"); resp.Status != 200 || !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("page: %d %q", resp.Status, ct)
 	}
 	for _, want := range []string{`new WebSocket(`, `location.host + "/ws"`, `id="out"`} {
@@ -576,7 +577,7 @@ func TestWebSocket_Page(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	if resp := c.readResponse(); resp.Status != 404 {
+	if resp := c.ReadResponse(false); resp.Status != 404 {
 		t.Errorf("/nothing: %d, want 404", resp.Status)
 	}
 }
@@ -605,18 +606,18 @@ func TestWebSocket_Chromium(t *testing.T) {
 		"--disable-extensions", "--user-data-dir="+t.TempDir(),
 		"--dump-dom", "--virtual-time-budget=5000",
 		"http://"+s.Addr().String()+"/?auto="+msg)
-	cmd.WaitDelay = testTimeout
+	cmd.WaitDelay = wiretest.Timeout
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
-		t.Fatalf("Chromium did not finish within %v\nstderr:\n%s", chromiumTimeout, truncate(stderr.String()))
+		t.Fatalf("Chromium did not finish within %v\nstderr:\n%s", chromiumTimeout, wiretest.Truncate(stderr.String()))
 	}
 	if err != nil {
-		t.Fatalf("chromium: %v\nstderr:\n%s", err, truncate(stderr.String()))
+		t.Fatalf("chromium: %v\nstderr:\n%s", err, wiretest.Truncate(stderr.String()))
 	}
 	dom := string(out)
 	if !strings.Contains(dom, "<p>echo: "+msg+"</p>") || !strings.Contains(dom, "<title>echo: "+msg+"</title>") {
-		t.Errorf("the DOM does not show the echo of %q:\n%s", msg, truncate(dom))
+		t.Errorf("the DOM does not show the echo of %q:\n%s", msg, wiretest.Truncate(dom))
 	}
 }
