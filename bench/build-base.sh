@@ -17,7 +17,7 @@
 # Usage: BASE_REV=<rev> bash bench/build-base.sh [OUTPUT]
 #   BASE_REV [a238aae]  any commit-ish of this repository
 #   OUTPUT   [bench/bin/tinyhttp-base]; OUTPUT.rev gets one line:
-#            "<commit> <how it was built>: <subject>"
+#            "<commit> (<subject>), program: <which bench/cmd/tinyhttp>"
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,5 +61,5 @@ if ! (cd "$BENCH_DIR" && GOWORK=off go build -mod=mod -modfile="$TMP/go.mod" -o 
 	how="bench/cmd/tinyhttp as of $commit (this tree's did not build against it)"
 	(cd "$TMP/src/bench" && GOWORK=off go build -mod=mod -o "$OUT" ./cmd/tinyhttp)
 fi
-echo "$commit $how: $subject" >"$OUT.rev"
+echo "$commit ($subject), program: $how" >"$OUT.rev"
 say "built $OUT: tinyhttp at ${commit:0:12} ($subject), $how"
