@@ -11,11 +11,15 @@
 # quarters of a keep-alive server's CPU here) is not counted.
 #
 # Usage: bash bench/callgrind.sh [peer ...]   (default: tinyhttp fasthttp nethttp)
-# Settings: SHORT [2s]  LONG [6s]  CONNS [64]  SERVER_CPU [0]  CLIENT_CPU [1]
+#   A peer is a Go peer of bench/cmd (tinyhttp, nethttp, fasthttp) or
+#   tinyhttp-base: bench/cmd/tinyhttp built against the library as of
+#   BASE_REV (bench/build-base.sh); it is added to the peers when BASE_REV
+#   is set.
+# Settings: SHORT [2s]  LONG [6s] (whole seconds)  CONNS [64]  SERVER_CPU [0]  CLIENT_CPU [1]
 #   BASE_PORT [18900]  KEEP [empty: set to a directory to keep callgrind's
-#   output files, for callgrind_annotate]
-# Needs: valgrind, wrk, curl (scripts/install-deps.sh), and bench/bin built
-# by bench/run.sh (or `go build -o bin/NAME ./cmd/NAME` in bench/).
+#   output files, for callgrind_annotate]  BASE_REV [a238aae]
+#   BUILD [1: build the peers into bench/bin first; 0: use bench/bin as it is]
+# Needs: valgrind, wrk, curl, go (scripts/install-deps.sh).
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +30,14 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${BASE_PORT:-18900}
 KEEP=${KEEP:-}
+BUILD=${BUILD:-1}
 START_TIMEOUT=60 # seconds: a server under callgrind starts slowly
+STOP_TIMEOUT=30  # seconds for it to write its totals and exit after SIGTERM
+PEERS=${*:-tinyhttp fasthttp nethttp}
+if [ -n "${BASE_REV:-}" ] && [[ " $PEERS " != *" tinyhttp-base "* ]]; then
+	PEERS="$PEERS tinyhttp-base"
+fi
+BASE_REV=${BASE_REV:-a238aae}
 
 for tool in valgrind wrk curl taskset; do
 	command -v "$tool" >/dev/null || {
@@ -37,39 +48,77 @@ done
 OUTDIR=$(mktemp -d)
 trap 'rm -rf "$OUTDIR"' EXIT
 
-# measure runs peer $1 under callgrind for wrk duration $2 and prints
-# "requests instructions".
+# build builds peer $1 into bench/bin (a failed build leaves none there).
+build() {
+	rm -f "$BENCH_DIR/bin/$1"
+	case "$1" in
+	tinyhttp-base) BASE_REV=$BASE_REV bash "$BENCH_DIR/build-base.sh" "$BENCH_DIR/bin/tinyhttp-base" ;;
+	*) (cd "$BENCH_DIR" && go build -mod=mod -o "bin/$1" "./cmd/$1") ;;
+	esac
+}
+
+if [ "$BUILD" = 1 ]; then
+	for p in $PEERS; do
+		build "$p" >"$OUTDIR/build-$p.log" 2>&1 || {
+			echo "callgrind.sh: $p failed to build:" >&2
+			cat "$OUTDIR/build-$p.log" >&2
+		}
+	done
+fi
+[[ " $PEERS " == *" tinyhttp "* ]] &&
+	echo "tinyhttp: the library of this tree, $(git -C "$BENCH_DIR" describe --always --dirty --exclude '*' 2>/dev/null)"
+[[ " $PEERS " == *" tinyhttp-base "* ]] && [ -f "$BENCH_DIR/bin/tinyhttp-base.rev" ] &&
+	echo "tinyhttp-base: the library as of $(cat "$BENCH_DIR/bin/tinyhttp-base.rev")"
+
+# measure runs peer $1 under callgrind on port $3 for wrk duration $2 and
+# prints "requests instructions" (nothing when the server did not start).
+#
+# GODEBUG: asynchronous preemption off, which callgrind's signal handling
+# needs; cpu.rdtscp=off because valgrind 3.19 advertises RDTSCP in the CPUID
+# it emulates but cannot execute it where the host's CPU flags lack it (as
+# in some VMs), and Go's runtime.cputicks would then die of SIGILL.
 measure() {
-	local peer=$1 dur=$2 out pid n i
-	PORT=$((PORT + 1))
+	local peer=$1 dur=$2 port=$3 out pid n="" i up=""
 	out=$OUTDIR/callgrind.$peer.$dur
-	GODEBUG=asyncpreemptoff=1 taskset -c "$SERVER_CPU" valgrind --tool=callgrind \
-		--callgrind-out-file="$out" "$BENCH_DIR/bin/$peer" -port "$PORT" >/dev/null 2>"$out.err" &
+	GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off taskset -c "$SERVER_CPU" valgrind --tool=callgrind \
+		--callgrind-out-file="$out" "$BENCH_DIR/bin/$peer" -port "$port" >/dev/null 2>"$out.err" &
 	pid=$!
 	for ((i = 0; i < START_TIMEOUT * 5; i++)); do
-		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/" && break
+		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && up=1 && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
-	n=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"$dur" "http://127.0.0.1:$PORT/" | awk '/requests in/ {print $1}')
-	kill -TERM "$pid"
+	if [ -z "$up" ]; then
+		echo "callgrind.sh: $peer did not start under callgrind: $(grep -m1 -E 'Unrecognised|SIGILL|panic|error' "$out.err")" >&2
+	else
+		n=$(timeout --kill-after=5 $((${dur%s} + 30)) taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"$dur" "http://127.0.0.1:$port/" |
+			awk '/requests in/ {print $1}')
+	fi
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null # callgrind then writes no totals: "no usable measurement"
 	wait "$pid" 2>/dev/null
+	[ -z "$up" ] && return
 	[ -n "$KEEP" ] && mkdir -p "$KEEP" && cp "$out" "$KEEP/"
 	echo "${n:-0} $(grep -o 'summary: [0-9]*' "$out" | awk '{print $2}')"
 }
 
-printf '%-10s %16s %20s\n' peer "instr/request" "requests (short, long)"
-for peer in "${@:-tinyhttp fasthttp nethttp}"; do
-	for p in $peer; do
-		[ -x "$BENCH_DIR/bin/$p" ] || {
-			echo "callgrind.sh: $BENCH_DIR/bin/$p is not built" >&2
-			continue
-		}
-		read -r n1 i1 < <(measure "$p" "$SHORT")
-		read -r n2 i2 < <(measure "$p" "$LONG")
-		if [ -z "$i1" ] || [ -z "$i2" ] || [ "$n2" -le "$n1" ]; then
-			echo "callgrind.sh: $p: no usable measurement" >&2
-			continue
-		fi
-		printf '%-10s %16.0f %20s\n' "$p" "$(awk -v a="$i1" -v b="$i2" -v m="$n1" -v n="$n2" 'BEGIN { print (b - a) / (n - m) }')" "$n1, $n2"
-	done
+printf '%-14s %16s %20s\n' peer "instr/request" "requests (short, long)"
+for p in $PEERS; do
+	[ -x "$BENCH_DIR/bin/$p" ] || {
+		echo "callgrind.sh: $BENCH_DIR/bin/$p is not built" >&2
+		continue
+	}
+	n1="" i1="" n2="" i2=""
+	PORT=$((PORT + 2)) # a fresh port for each server: no wait for the last one's to free
+	read -r n1 i1 < <(measure "$p" "$SHORT" $((PORT - 1)))
+	read -r n2 i2 < <(measure "$p" "$LONG" "$PORT")
+	if [ -z "$i1" ] || [ -z "$i2" ] || [ "${n2:-0}" -le "${n1:-0}" ]; then
+		echo "callgrind.sh: $p: no usable measurement (requests, instructions: $SHORT ${n1:-?} ${i1:-?}, $LONG ${n2:-?} ${i2:-?})" >&2
+		continue
+	fi
+	printf '%-14s %16.0f %20s\n' "$p" "$(awk -v a="$i1" -v b="$i2" -v m="$n1" -v n="$n2" 'BEGIN { print (b - a) / (n - m) }')" "$n1, $n2"
 done
