@@ -19,6 +19,10 @@
 #   BASE_PORT [18900]  KEEP [empty: set to a directory to keep callgrind's
 #   output files, for callgrind_annotate]  BASE_REV [a238aae]
 #   BUILD [1: build the peers into bench/bin first; 0: use bench/bin as it is]
+#   REPEAT [1] measurements per peer, the peers taken in turn; with more
+#   than one, the median is printed at the end. The count per request moves
+#   by up to ±15% from one measurement to the next when the machine is
+#   busy (see bench/README.md), so compare medians of several.
 # Needs: valgrind, wrk, curl, go (scripts/install-deps.sh).
 set -uo pipefail
 
@@ -31,6 +35,7 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${BASE_PORT:-18900}
 KEEP=${KEEP:-}
 BUILD=${BUILD:-1}
+REPEAT=${REPEAT:-1}
 START_TIMEOUT=60 # seconds: a server under callgrind starts slowly
 STOP_TIMEOUT=30  # seconds for it to write its totals and exit after SIGTERM
 PEERS=${*:-tinyhttp fasthttp nethttp}
@@ -70,16 +75,26 @@ fi
 [[ " $PEERS " == *" tinyhttp-base "* ]] && [ -f "$BENCH_DIR/bin/tinyhttp-base.rev" ] &&
 	echo "tinyhttp-base: the library as of $(cat "$BENCH_DIR/bin/tinyhttp-base.rev")"
 
+# cpu_ticks prints the user+system time of process $1 in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return
+	awk '{ print $12 + $13 }' <<<"${stat##*) }"
+}
+
 # measure runs peer $1 under callgrind on port $3 for wrk duration $2 and
-# prints "requests instructions" (nothing when the server did not start).
+# prints "requests instructions share" (nothing when the server did not
+# start), share being the % of the wrk run's wall time the server was on a
+# CPU: below 100, something else took part of its core.
+# Its output file is callgrind.<peer>.<duration>[.<repeat>] ($4: repeat).
 #
 # GODEBUG: asynchronous preemption off, which callgrind's signal handling
 # needs; cpu.rdtscp=off because valgrind 3.19 advertises RDTSCP in the CPUID
 # it emulates but cannot execute it where the host's CPU flags lack it (as
 # in some VMs), and Go's runtime.cputicks would then die of SIGILL.
 measure() {
-	local peer=$1 dur=$2 port=$3 out pid n="" i up=""
-	out=$OUTDIR/callgrind.$peer.$dur
+	local peer=$1 dur=$2 port=$3 out pid n="" i up="" c0 c1 t0 t1 share=""
+	out=$OUTDIR/callgrind.$peer.$dur${4:+.$4}
 	GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off taskset -c "$SERVER_CPU" valgrind --tool=callgrind \
 		--callgrind-out-file="$out" "$BENCH_DIR/bin/$peer" -port "$port" >/dev/null 2>"$out.err" &
 	pid=$!
@@ -91,8 +106,12 @@ measure() {
 	if [ -z "$up" ]; then
 		echo "callgrind.sh: $peer did not start under callgrind: $(grep -m1 -E 'Unrecognised|SIGILL|panic|error' "$out.err")" >&2
 	else
+		c0=$(cpu_ticks "$pid") t0=$(date +%s%N)
 		n=$(timeout --kill-after=5 $((${dur%s} + 30)) taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"$dur" "http://127.0.0.1:$port/" |
 			awk '/requests in/ {print $1}')
+		c1=$(cpu_ticks "$pid") t1=$(date +%s%N)
+		share=$(awk -v c="$((${c1:-0} - ${c0:-0}))" -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" \
+			'BEGIN { printf "%.0f", (t > 0 ? c / hz * 1e9 / t * 100 : 0) }')
 	fi
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
@@ -102,23 +121,44 @@ measure() {
 	kill -KILL "$pid" 2>/dev/null # callgrind then writes no totals: "no usable measurement"
 	wait "$pid" 2>/dev/null
 	[ -z "$up" ] && return
-	[ -n "$KEEP" ] && mkdir -p "$KEEP" && cp "$out" "$KEEP/"
-	echo "${n:-0} $(grep -o 'summary: [0-9]*' "$out" | awk '{print $2}')"
+	[ -n "$KEEP" ] && mkdir -p "$KEEP" && cp "$out" "$out.err" "$KEEP/"
+	grep -q '^summary: ' "$out" ||
+		echo "callgrind.sh: $peer ($dur) wrote no totals; its last words: $(tail -n 3 "$out.err" | tr '\n' ' ')" >&2
+	echo "${n:-0} $(grep -o 'summary: [0-9]*' "$out" | awk '{print $2}') ${share:-0}"
 }
 
-printf '%-14s %16s %20s\n' peer "instr/request" "requests (short, long)"
-for p in $PEERS; do
-	[ -x "$BENCH_DIR/bin/$p" ] || {
-		echo "callgrind.sh: $BENCH_DIR/bin/$p is not built" >&2
-		continue
-	}
-	n1="" i1="" n2="" i2=""
-	PORT=$((PORT + 2)) # a fresh port for each server: no wait for the last one's to free
-	read -r n1 i1 < <(measure "$p" "$SHORT" $((PORT - 1)))
-	read -r n2 i2 < <(measure "$p" "$LONG" "$PORT")
-	if [ -z "$i1" ] || [ -z "$i2" ] || [ "${n2:-0}" -le "${n1:-0}" ]; then
-		echo "callgrind.sh: $p: no usable measurement (requests, instructions: $SHORT ${n1:-?} ${i1:-?}, $LONG ${n2:-?} ${i2:-?})" >&2
-		continue
-	fi
-	printf '%-14s %16.0f %20s\n' "$p" "$(awk -v a="$i1" -v b="$i2" -v m="$n1" -v n="$n2" 'BEGIN { print (b - a) / (n - m) }')" "$n1, $n2"
+# Each repeat goes through every peer in turn, so that a change in what else
+# the machine runs falls on every peer alike.
+declare -A RESULTS=()
+printf '%-14s %16s %22s %s\n' peer "instr/request" "requests (short, long)" "server's CPU share (short, long)"
+for ((r = 1; r <= REPEAT; r++)); do
+	for p in $PEERS; do
+		[ -x "$BENCH_DIR/bin/$p" ] || {
+			[ "$r" = 1 ] && echo "callgrind.sh: $BENCH_DIR/bin/$p is not built" >&2
+			continue
+		}
+		n1="" i1="" n2="" i2="" s1="" s2=""
+		PORT=$((PORT + 2)) # a fresh port for each server: no wait for the last one's to free
+		tag=""
+		[ "$REPEAT" -gt 1 ] && tag=$r
+		read -r n1 i1 s1 < <(measure "$p" "$SHORT" $((PORT - 1)) "$tag")
+		read -r n2 i2 s2 < <(measure "$p" "$LONG" "$PORT" "$tag")
+		if [ -z "$i1" ] || [ -z "$i2" ] || [ "${n2:-0}" -le "${n1:-0}" ]; then
+			echo "callgrind.sh: $p: no usable measurement (requests, instructions: $SHORT ${n1:-?} ${i1:-?}, $LONG ${n2:-?} ${i2:-?})" >&2
+			continue
+		fi
+		v=$(awk -v a="$i1" -v b="$i2" -v m="$n1" -v n="$n2" 'BEGIN { printf "%.0f", (b - a) / (n - m) }')
+		RESULTS[$p]+="$v "
+		note=""
+		[ "${s1:-0}" -lt 90 ] || [ "${s2:-0}" -lt 90 ] && note="  <- below 90%: the server was not on its core all the time (another process took it, or the client was slow)"
+		printf '%-14s %16s %22s %s%s\n' "$p" "$v" "$n1, $n2" "$s1%, $s2%" "$note"
+	done
 done
+if [ "$REPEAT" -gt 1 ]; then
+	printf '\n%-14s %16s %s\n' peer "median" "(all)"
+	for p in $PEERS; do
+		[ -n "${RESULTS[$p]:-}" ] || continue
+		printf '%-14s %16s (%s)\n' "$p" "$(printf '%s\n' ${RESULTS[$p]} | sort -n |
+			awk '{ v[NR] = $1 } END { printf "%.0f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')" "${RESULTS[$p]% }"
+	done
+fi
