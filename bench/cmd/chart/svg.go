@@ -120,7 +120,9 @@ func valueLabel(l results.Load, r results.Row, v float64) string {
 	switch {
 	case r.Status == results.StatusFailed:
 		return "failed"
-	case l.Kind.Memory():
+	case l.Kind == results.KindBusy:
+		return fmt.Sprintf("%.1f KiB/conn (%d busy)", v, r.IdleOpen)
+	case l.Kind == results.KindIdle:
 		return fmt.Sprintf("%.1f KiB/conn (%d open)", v, r.IdleOpen)
 	case l.Kind == results.KindFile:
 		return fmt.Sprintf("%.0f MB/s", v)
