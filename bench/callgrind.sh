@@ -75,6 +75,17 @@ fi
 [[ " $PEERS " == *" tinyhttp-base "* ]] && [ -f "$BENCH_DIR/bin/tinyhttp-base.rev" ] &&
 	echo "tinyhttp-base: the library as of $(cat "$BENCH_DIR/bin/tinyhttp-base.rev")"
 
+# port_free reports whether nothing accepts connections on 127.0.0.1:$1
+# (another benchmark may be running on this machine, with the same ports).
+port_free() { ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# next_port prints the first free port above $1.
+next_port() {
+	local p=$(($1 + 1))
+	until port_free "$p"; do p=$((p + 1)); done
+	echo "$p"
+}
+
 # cpu_ticks prints the user+system time of process $1 in clock ticks.
 cpu_ticks() {
 	local stat
@@ -99,10 +110,14 @@ measure() {
 		--callgrind-out-file="$out" "$BENCH_DIR/bin/$peer" -port "$port" >/dev/null 2>"$out.err" &
 	pid=$!
 	for ((i = 0; i < START_TIMEOUT * 5; i++)); do
-		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && up=1 && break
 		kill -0 "$pid" 2>/dev/null || break
+		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && up=1 && break
 		sleep 0.2
 	done
+	# The answer must come from this server: if it died (say, its port was
+	# taken in the meantime), another process answered.
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null || up=""
 	if [ -z "$up" ]; then
 		echo "callgrind.sh: $peer did not start under callgrind: $(grep -m1 -E 'Unrecognised|SIGILL|panic|error' "$out.err")" >&2
 	else
@@ -138,10 +153,13 @@ for ((r = 1; r <= REPEAT; r++)); do
 			continue
 		}
 		n1="" i1="" n2="" i2="" s1="" s2=""
-		PORT=$((PORT + 2)) # a fresh port for each server: no wait for the last one's to free
 		tag=""
 		[ "$REPEAT" -gt 1 ] && tag=$r
-		read -r n1 i1 s1 < <(measure "$p" "$SHORT" $((PORT - 1)) "$tag")
+		# A fresh free port for each server: no wait for the last one's to
+		# free, and no other benchmark's server measured by mistake.
+		PORT=$(next_port "$PORT")
+		read -r n1 i1 s1 < <(measure "$p" "$SHORT" "$PORT" "$tag")
+		PORT=$(next_port "$PORT")
 		read -r n2 i2 s2 < <(measure "$p" "$LONG" "$PORT" "$tag")
 		if [ -z "$i1" ] || [ -z "$i2" ] || [ "${n2:-0}" -le "${n1:-0}" ]; then
 			echo "callgrind.sh: $p: no usable measurement (requests, instructions: $SHORT ${n1:-?} ${i1:-?}, $LONG ${n2:-?} ${i2:-?})" >&2

@@ -160,6 +160,9 @@ other_cpu_pct() {
 		'BEGIN { o = (t > 0 ? (b - s) * 100 / t : 0); printf "%.1f\n", (o < 0 ? 0 : o) }'
 }
 
+# port_free reports whether nothing accepts connections on 127.0.0.1:$1.
+port_free() { ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # status_kib prints field $2 (VmRSS, VmHWM) of /proc/$1/status in KiB.
 status_kib() {
 	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
@@ -228,6 +231,9 @@ wait_quiet() {
 # leaves no process behind) if the server exits, hangs or answers wrongly.
 start_server() {
 	local peer=$1 tag=$2 i
+	# A free port: another benchmark may be running with the same ports,
+	# and its server must not answer for this one.
+	until port_free "$NEXT_PORT"; do NEXT_PORT=$((NEXT_PORT + 1)); done
 	PORT=$NEXT_PORT
 	NEXT_PORT=$((NEXT_PORT + 1))
 	taskset -c "$SERVER_CPU" "$BIN/$peer" -port "$PORT" -file "$FILE" >"$LOGS/server-$peer-$tag.log" 2>&1 &
@@ -240,6 +246,13 @@ start_server() {
 			return 1
 		fi
 		if curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+			sleep 0.2 # a server that could not bind its port is gone by now
+			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+				wait "$SERVER_PID" 2>/dev/null
+				SERVER_PID=""
+				START_ERROR="exited at start (another process answered on its port): $(tail -n 1 "$LOGS/server-$peer-$tag.log")"
+				return 1
+			fi
 			check_answers "$PORT" && return 0
 			stop_server
 			return 1
