@@ -162,7 +162,7 @@ for ((r = 1; r <= REPEAT; r++)); do
 		PORT=$(next_port "$PORT")
 		read -r n2 i2 s2 < <(measure "$p" "$LONG" "$PORT" "$tag")
 		if [ -z "$i1" ] || [ -z "$i2" ] || [ "${n2:-0}" -le "${n1:-0}" ]; then
-			echo "callgrind.sh: $p: no usable measurement (requests, instructions: $SHORT ${n1:-?} ${i1:-?}, $LONG ${n2:-?} ${i2:-?})" >&2
+			echo "callgrind.sh: $p: no usable measurement (requests, instructions, server's CPU share: $SHORT ${n1:-?} ${i1:-?} ${s1:-?}%, $LONG ${n2:-?} ${i2:-?} ${s2:-?}%)" >&2
 			continue
 		fi
 		v=$(awk -v a="$i1" -v b="$i2" -v m="$n1" -v n="$n2" 'BEGIN { printf "%.0f", (b - a) / (n - m) }')
