@@ -13,9 +13,15 @@
 #
 # Settings (environment variables, defaults in brackets):
 #   RUNS [3]  DURATION [10s]  WARMUP [3s]  CONNS [64]  DEPTH [16]
-#   IDLE_CONNS [10000]  FILE_MB [1024]  SERVER_CPU [0]  CLIENT_CPU [1]
-#   PEERS ["tinyhttp nethttp fasthttp rust-tiny-http"]
-#   LOADS ["keepalive pipelined close sleep idle file"]
+#   IDLE_CONNS ["1000 10000"] connection counts of the idle load
+#   BUSY_CONNS [IDLE_CONNS] connection counts of the busy load
+#   BUSY_DURATION [10s] whole seconds every busy connection cycles requests
+#   FILE_MB [1024]  SERVER_CPU [0]  CLIENT_CPU [1]
+#   PEERS ["tinyhttp nethttp fasthttp rust-tiny-http"]; tinyhttp-base is
+#     bench/cmd/tinyhttp built against the library as of BASE_REV
+#     (bench/build-base.sh), run when listed or when BASE_REV is set
+#   BASE_REV [a238aae]
+#   LOADS ["keepalive pipelined close sleep idle busy file"]
 #   BASE_PORT [18100]  OUT [bench/results]  CARGO [cargo on PATH, else ~/.cargo/bin/cargo]
 #   QUIET_WAIT [30] seconds to wait before each load for both CPUs to be
 #   below QUIET_PCT [15] % busy; a run during which other processes took
@@ -31,12 +37,18 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 CONNS=${CONNS:-64}
 DEPTH=${DEPTH:-16}
-IDLE_CONNS=${IDLE_CONNS:-10000}
+IDLE_CONNS=${IDLE_CONNS:-"1000 10000"}
+BUSY_CONNS=${BUSY_CONNS:-$IDLE_CONNS}
+BUSY_DURATION=${BUSY_DURATION:-10s}
 FILE_MB=${FILE_MB:-1024}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PEERS=${PEERS:-"tinyhttp nethttp fasthttp rust-tiny-http"}
-LOADS=${LOADS:-"keepalive pipelined close sleep idle file"}
+if [ -n "${BASE_REV:-}" ] && [[ " $PEERS " != *" tinyhttp-base "* ]]; then
+	PEERS="$PEERS tinyhttp-base"
+fi
+BASE_REV=${BASE_REV:-a238aae}
+LOADS=${LOADS:-"keepalive pipelined close sleep idle busy file"}
 BASE_PORT=${BASE_PORT:-18100}
 OUT=${OUT:-$BENCH_DIR/results}
 CARGO=${CARGO:-$(command -v cargo || echo "$HOME/.cargo/bin/cargo")}
@@ -48,6 +60,7 @@ LUA=$BENCH_DIR/wrk/bench.lua
 START_TIMEOUT=10   # seconds for a server to answer its first request
 STOP_TIMEOUT=5     # seconds for a server to exit after SIGTERM
 IDLE_TIMEOUT=120   # seconds for idleconns to set up every connection
+BUSY_TAIL=30       # seconds after BUSY_DURATION for idleconns to report
 FILE_TIMEOUT=300   # seconds for one file download
 QUIET_WAIT=${QUIET_WAIT:-30} # seconds to wait for a quiet machine before each load
 QUIET_PCT=${QUIET_PCT:-15}   # busy % of a pinned CPU that counts as quiet
@@ -88,7 +101,7 @@ trap 'exit 130' INT TERM
 
 # COLUMNS are the runs file's columns (results.Columns in Go).
 COLUMNS=(peer load run status req_per_sec p50_us p99_us errors requests cpu_us rss_kib
-	peak_rss_kib base_rss_kib mb_per_sec open other_cpu_pct note)
+	peak_rss_kib base_rss_kib mb_per_sec open other_cpu_pct note min_per_conn)
 
 # record appends one row to the runs file from column=value arguments;
 # columns not given are left empty.
@@ -147,6 +160,9 @@ other_cpu_pct() {
 		'BEGIN { o = (t > 0 ? (b - s) * 100 / t : 0); printf "%.1f\n", (o < 0 ? 0 : o) }'
 }
 
+# port_free reports whether nothing accepts connections on 127.0.0.1:$1.
+port_free() { ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # status_kib prints field $2 (VmRSS, VmHWM) of /proc/$1/status in KiB.
 status_kib() {
 	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
@@ -172,7 +188,7 @@ build_all() {
 			BUILT+=("$peer")
 		else
 			log "$peer failed to build; see $LOGS/build-$peer.log"
-			for load in $LOADS; do record_failed "$peer" "$load" "build failed"; done
+			for load in $LOAD_LIST; do record_failed "$peer" "$load" "build failed"; done
 		fi
 	done
 }
@@ -185,6 +201,7 @@ build_peer() {
 		(cd "$BENCH_DIR/rust-tiny-http" && "$CARGO" build --release --offline) &&
 			cp "$BENCH_DIR/rust-tiny-http/target/release/rust-tiny-http" "$BIN/"
 		;;
+	tinyhttp-base) BASE_REV=$BASE_REV bash "$BENCH_DIR/build-base.sh" "$BIN/tinyhttp-base" ;;
 	*) (cd "$BENCH_DIR" && go build -mod=mod -o "$BIN/$1" "./cmd/$1") ;;
 	esac
 }
@@ -214,6 +231,9 @@ wait_quiet() {
 # leaves no process behind) if the server exits, hangs or answers wrongly.
 start_server() {
 	local peer=$1 tag=$2 i
+	# A free port: another benchmark may be running with the same ports,
+	# and its server must not answer for this one.
+	until port_free "$NEXT_PORT"; do NEXT_PORT=$((NEXT_PORT + 1)); done
 	PORT=$NEXT_PORT
 	NEXT_PORT=$((NEXT_PORT + 1))
 	taskset -c "$SERVER_CPU" "$BIN/$peer" -port "$PORT" -file "$FILE" >"$LOGS/server-$peer-$tag.log" 2>&1 &
@@ -226,6 +246,13 @@ start_server() {
 			return 1
 		fi
 		if curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+			sleep 0.2 # a server that could not bind its port is gone by now
+			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+				wait "$SERVER_PID" 2>/dev/null
+				SERVER_PID=""
+				START_ERROR="exited at start (another process answered on its port): $(tail -n 1 "$LOGS/server-$peer-$tag.log")"
+				return 1
+			fi
 			check_answers "$PORT" && return 0
 			stop_server
 			return 1
@@ -387,51 +414,116 @@ measure_one() {
 	record "${ROW[@]}"
 }
 
-# ---------------------------------------------------------------- idle
+# ---------------------------------------------------------------- idle, busy
 
-# idle_one measures peer $1 holding IDLE_CONNS idle connections (run $2),
-# with a fresh server so that VmHWM is that run's own.
-idle_one() {
-	local peer=$1 run=$2
-	start_server "$peer" "idle-$run" || {
-		record_failed "$peer" idle "$START_ERROR"
-		return 1
-	}
-	idle_run "$peer" "$run"
-	stop_server
-}
-
-# idle_run opens the connections with idleconns, waits for its ready line,
-# reads the server's memory, and records it.
-idle_run() {
-	local peer=$1 run=$2 out=$LOGS/idle-$1-$2.log base i line ok failed open status=ok note=""
-	sleep 0.5
-	base=$(status_kib "$SERVER_PID" VmRSS)
-	timeout --kill-after=5 $((IDLE_TIMEOUT + 60)) taskset -c "$CLIENT_CPU" "$BIN/idleconns" \
-		-addr "127.0.0.1:$PORT" -n "$IDLE_CONNS" -hold 60s >"$out" 2>"$out.err" &
-	HELPER_PID=$!
-	for ((i = 0; i < IDLE_TIMEOUT * 10; i++)); do
-		line=$(grep -m1 '^ready ' "$out" 2>/dev/null) && break
+# wait_line PATTERN FILE SECONDS prints the first line of FILE that matches
+# PATTERN, waiting for it at most SECONDS and only while the helper runs.
+wait_line() {
+	local i
+	for ((i = 0; i <= $3 * 10; i++)); do
+		grep -m1 "$1" "$2" 2>/dev/null && return 0
 		kill -0 "$HELPER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	grep -m1 "$1" "$2" 2>/dev/null
+}
+
+# line_field prints the value of KEY=value field $2 in line $1.
+line_field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<" $1"; }
+
+# median prints the median of its integer arguments (nothing for none).
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)) }'; }
+
+# memory_one measures peer $1 under memory load $2 (idle or busy) at $3
+# connections (run $4), with a fresh server so that VmHWM is that run's own.
+memory_one() {
+	local peer=$1 kind=$2 n=$3 run=$4
+	start_server "$peer" "$kind-$n-$run" || {
+		record_failed "$peer" "$kind-$n" "$START_ERROR"
+		return 1
+	}
+	"${kind}_run" "$peer" "$run" "$n"
+	stop_server
+}
+
+# idle_run opens $3 connections with idleconns, waits for its ready line,
+# reads the server's memory, and records it.
+idle_run() {
+	local peer=$1 run=$2 n=$3 load=idle-$3 out=$LOGS/idle-$1-$3-$2.log base line ok failed open status=ok note=""
+	sleep 0.5
+	base=$(status_kib "$SERVER_PID" VmRSS)
+	timeout --kill-after=5 $((IDLE_TIMEOUT + 60)) taskset -c "$CLIENT_CPU" "$BIN/idleconns" \
+		-addr "127.0.0.1:$PORT" -n "$n" -hold 60s >"$out" 2>"$out.err" &
+	HELPER_PID=$!
+	line=$(wait_line '^ready ' "$out" "$IDLE_TIMEOUT")
 	if [ -z "$line" ] || ! server_alive; then
 		stop_helper
-		record peer="$peer" load=idle run="$run" status=failed note="idleconns did not finish or server died"
+		record peer="$peer" load="$load" run="$run" status=failed note="idleconns did not finish or server died"
 		return
 	fi
 	sleep 1 # let the server settle with every connection idle
-	ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$line")
-	failed=$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$line")
-	open=$(sed -n 's/.* open=\([0-9]*\).*/\1/p' <<<"$line")
+	ok=$(line_field "$line" ok) failed=$(line_field "$line" failed) open=$(line_field "$line" open)
 	if [ "${failed:-1}" -gt 0 ]; then
 		status=errors
-		note="$failed of $IDLE_CONNS connections failed; first: $(head -n 1 "$out.err")"
+		note="$failed of $n connections failed; first: $(head -n 1 "$out.err")"
 	fi
-	log "$peer/idle run $run: $ok ok, $failed failed, $open open, RSS $(status_kib "$SERVER_PID" VmRSS) KiB (base $base)"
-	record peer="$peer" load=idle run="$run" status="$status" errors="$failed" requests="$ok" \
+	log "$peer/$load run $run: $ok ok, $failed failed, $open open, RSS $(status_kib "$SERVER_PID" VmRSS) KiB (base $base)"
+	record peer="$peer" load="$load" run="$run" status="$status" errors="$failed" requests="$ok" \
 		rss_kib="$(status_kib "$SERVER_PID" VmRSS)" peak_rss_kib="$(status_kib "$SERVER_PID" VmHWM)" \
 		base_rss_kib="$base" open="$open" note="$note"
+	stop_helper
+}
+
+# busy_run opens $3 connections with idleconns and makes them all cycle
+# requests for BUSY_DURATION. From 30% of the way in until idleconns
+# reports the end, it samples the server's VmRSS every half second; it
+# records their median as rss_kib and VmHWM at the end as peak_rss_kib.
+busy_run() {
+	local peer=$1 run=$2 n=$3 load=busy-$3 out=$LOGS/busy-$1-$3-$2.log
+	local base line done_line dur t0 now next settle cpu0 cpu1 samples=() rss failed conns req errs status=ok note=""
+	dur=$(seconds_of "$BUSY_DURATION")
+	sleep 0.5
+	base=$(status_kib "$SERVER_PID" VmRSS)
+	timeout --kill-after=5 $((IDLE_TIMEOUT + dur + BUSY_TAIL + 60)) taskset -c "$CLIENT_CPU" "$BIN/idleconns" \
+		-addr "127.0.0.1:$PORT" -n "$n" -busy "${dur}s" -hold 60s >"$out" 2>"$out.err" &
+	HELPER_PID=$!
+	line=$(wait_line '^busy ' "$out" "$IDLE_TIMEOUT")
+	t0=$(now_us) cpu0=$(cpu_us "$SERVER_PID")
+	if [ -z "$line" ] || ! server_alive; then
+		stop_helper
+		record peer="$peer" load="$load" run="$run" status=failed note="idleconns did not set up the connections or server died"
+		return
+	fi
+	settle=$((t0 + dur * 300000)) next=$settle
+	while :; do
+		done_line=$(grep -m1 '^done ' "$out" 2>/dev/null) && break
+		now=$(now_us)
+		kill -0 "$HELPER_PID" 2>/dev/null && [ "$now" -le $((t0 + (dur + BUSY_TAIL) * 1000000)) ] || break
+		if [ "$now" -ge "$next" ]; then
+			samples+=("$(status_kib "$SERVER_PID" VmRSS)")
+			next=$((now + 500000))
+		fi
+		sleep 0.1
+	done
+	cpu1=$(cpu_us "$SERVER_PID")
+	if [ -z "$done_line" ] || [ "${#samples[@]}" -eq 0 ] || ! server_alive; then
+		stop_helper
+		record peer="$peer" load="$load" run="$run" status=failed note="idleconns did not finish, no RSS sample while busy, or server died"
+		return
+	fi
+	rss=$(median "${samples[@]}")
+	failed=$(line_field "$(grep -m1 '^ready ' "$out")" failed)
+	conns=$(line_field "$line" conns)
+	req=$(line_field "$done_line" requests) errs=$(line_field "$done_line" errors)
+	if [ $((failed + errs)) -gt 0 ]; then
+		status=errors
+		note="$failed of $n connections failed at set-up, $errs while busy; first: $(head -n 1 "$out.err")"
+	fi
+	log "$peer/$load run $run: $conns busy, $req requests (fewest $(line_field "$done_line" min) on one connection), $errs failed, RSS $rss KiB (median of ${#samples[@]}), peak $(status_kib "$SERVER_PID" VmHWM) KiB (base $base)"
+	record peer="$peer" load="$load" run="$run" status="$status" errors=$((failed + errs)) requests="$req" \
+		req_per_sec="$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.1f", r / d }')" cpu_us=$((cpu1 - cpu0)) \
+		rss_kib="$rss" peak_rss_kib="$(status_kib "$SERVER_PID" VmHWM)" base_rss_kib="$base" \
+		open=$((conns - errs)) min_per_conn="$(line_field "$done_line" min)" note="$note"
 	stop_helper
 }
 
@@ -498,7 +590,10 @@ write_meta() {
 		echo "pinning=server on CPU $SERVER_CPU, load generator on CPU $CLIENT_CPU (taskset)"
 		echo "runs=$RUNS per load (median), each after a $WARMUP warm-up, peers interleaved run by run"
 		echo "duration=$DURATION per run"
-		echo "connections=$CONNS (wrk -t1); pipelining depth $DEPTH; idle connections $IDLE_CONNS; file $FILE_MB MiB"
+		echo "connections=$CONNS (wrk -t1); pipelining depth $DEPTH; idle connections $IDLE_CONNS; busy connections $BUSY_CONNS for ${BUSY_DURATION}; file $FILE_MB MiB"
+		echo "tinyhttp=the library of this tree, $(git -C "$BENCH_DIR" describe --always --dirty --exclude '*' 2>/dev/null || echo "not a git tree")"
+		[ -f "$BIN/tinyhttp-base.rev" ] && [[ " ${BUILT[*]} " == *" tinyhttp-base "* ]] &&
+			echo "tinyhttp-base=the library as of $(cat "$BIN/tinyhttp-base.rev")"
 		echo "go=$(go version | awk '{print $3}')"
 		echo "rust=$("$CARGO" --version 2>/dev/null | awk '{print $2}'), tiny_http 0.12 (Debian)"
 		echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
@@ -517,12 +612,41 @@ check_tools() {
 	fi
 }
 
-# raise_fd_limit lifts the open-files limit to the hard limit, for the idle load.
+# raise_fd_limit lifts the open-files limit to the hard limit, for the
+# memory loads.
 raise_fd_limit() {
+	local n most=0
+	for n in $IDLE_CONNS $BUSY_CONNS; do most=$((n > most ? n : most)); done
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-	if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_CONNS + 100)) ]; then
-		log "warning: open-files limit $(ulimit -n) is below IDLE_CONNS=$IDLE_CONNS + 100"
+	if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((most + 100)) ]; then
+		log "warning: open-files limit $(ulimit -n) is below $most connections + 100"
 	fi
+}
+
+# expand_loads prints LOADS with each memory load once per connection count
+# (idle-1000 idle-10000 ...), and exits on a bad load or count.
+expand_loads() {
+	local load n counts
+	for load in $LOADS; do
+		case "$load" in
+		idle | busy)
+			counts=$IDLE_CONNS
+			[ "$load" = busy ] && counts=$BUSY_CONNS
+			for n in $counts; do
+				[[ "$n" =~ ^[1-9][0-9]*$ ]] || {
+					log "bad connection count '$n' for the $load load"
+					exit 2
+				}
+				echo "$load-$n"
+			done
+			;;
+		keepalive | pipelined | close | sleep | file) echo "$load" ;;
+		*)
+			log "unknown load '$load'"
+			exit 2
+			;;
+		esac
+	done
 }
 
 # run_load measures every built peer under load $1, RUNS times, the peers
@@ -534,7 +658,7 @@ run_load() {
 			peer=${BUILT[(i + run - 1) % n]}
 			[[ "$failed" == *" $peer "* ]] && continue
 			case "$load" in
-			idle) idle_one "$peer" "$run" ;;
+			idle-* | busy-*) memory_one "$peer" "${load%%-*}" "${load#*-}" "$run" ;;
 			file) file_one "$peer" "$run" ;;
 			*) request_one "$peer" "$load" "$run" ;;
 			esac || failed+="$peer "
@@ -544,6 +668,11 @@ run_load() {
 
 main() {
 	check_tools
+	LOAD_LIST=$(expand_loads) || exit 2
+	[[ "$(seconds_of "$BUSY_DURATION")" =~ ^[1-9][0-9]*$ ]] || {
+		log "BUSY_DURATION must be whole seconds, 1s or more"
+		exit 2
+	}
 	raise_fd_limit
 	mkdir -p "$OUT" "$LOGS"
 	rm -f "$LOGS"/*.log "$LOGS"/*.err
@@ -560,7 +689,7 @@ main() {
 	# every peer in turn (starting one peer further each time): a ratio then
 	# compares runs seconds apart, so the machine's drift in speed (seen
 	# here: ±15% over minutes) bears on every peer alike.
-	for load in $LOADS; do
+	for load in $LOAD_LIST; do
 		log "=== $load"
 		wait_quiet
 		run_load "$load"

@@ -1,6 +1,7 @@
 // Command chart draws the results file as an SVG bar chart: one panel per
 // load, one bar per peer (req/s for the request loads, MB/s for the file
-// download, RSS for the idle connections). It uses only the standard library.
+// download, RSS per connection for the idle and busy connections). It uses
+// only the standard library.
 //
 // Usage: chart -in results/latest.json -out results/latest.svg
 package main

@@ -91,11 +91,8 @@ func peerOrder(rep results.Report) []string {
 // buildPanels makes one panel per load that has rows.
 func buildPanels(rep results.Report) []panel {
 	var panels []panel
-	for _, l := range results.Loads {
+	for _, l := range rep.Loads() {
 		rows := rep.RowsOf(l.Name)
-		if len(rows) == 0 {
-			continue
-		}
 		p := panel{title: panelTitle(l)}
 		for _, r := range rows {
 			_, v, _ := results.Headline(l, r)
@@ -109,8 +106,8 @@ func buildPanels(rep results.Report) []panel {
 // panelTitle is the load's title with its unit.
 func panelTitle(l results.Load) string {
 	switch l.Kind {
-	case results.KindIdle:
-		return l.Title + " — server RSS, MiB (lower is better)"
+	case results.KindIdle, results.KindBusy:
+		return l.Title + " — server RSS per connection, KiB (lower is better)"
 	case results.KindFile:
 		return l.Title + " — MB/s (higher is better)"
 	default:
@@ -123,8 +120,10 @@ func valueLabel(l results.Load, r results.Row, v float64) string {
 	switch {
 	case r.Status == results.StatusFailed:
 		return "failed"
+	case l.Kind == results.KindBusy:
+		return fmt.Sprintf("%.1f KiB/conn (%d busy)", v, r.IdleOpen)
 	case l.Kind == results.KindIdle:
-		return fmt.Sprintf("%.1f MiB (%d open)", v, r.IdleOpen)
+		return fmt.Sprintf("%.1f KiB/conn (%d open)", v, r.IdleOpen)
 	case l.Kind == results.KindFile:
 		return fmt.Sprintf("%.0f MB/s", v)
 	}

@@ -7,10 +7,23 @@
 //	ready ok=N failed=M open=K
 //
 // where ok connections got a 2xx answer, failed did not, and open is how
-// many were still open a moment later (a server may drop idle clients). It
-// then holds the connections until -hold passes or it gets SIGINT/SIGTERM.
+// many were still open a moment later (a server may drop idle clients).
 //
-// Usage: idleconns -addr 127.0.0.1:8080 [-n 10000] [-hold 30s]
+// With -busy D, it then makes every open connection cycle requests for D,
+// all at once: each sends a request, reads the whole answer, sends the next.
+// It prints one line when they start and one when D has passed:
+//
+//	busy conns=K
+//	done requests=R errors=E min=A max=B
+//
+// where R requests were answered in all, E connections failed (an error,
+// a timeout or a non-2xx answer ends that connection's cycle), and the
+// connection with the fewest answers got A, the one with the most B: with
+// A above 0, every connection was busy through the whole of D.
+//
+// It then holds the connections until -hold passes or it gets SIGINT/SIGTERM.
+//
+// Usage: idleconns -addr 127.0.0.1:8080 [-n 10000] [-busy 10s] [-hold 30s]
 package main
 
 import (
@@ -38,6 +51,7 @@ type config struct {
 	timeout  time.Duration
 	hold     time.Duration
 	probe    time.Duration
+	busy     time.Duration
 }
 
 func parseFlags() config {
@@ -49,7 +63,12 @@ func parseFlags() config {
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "limit for dialing and for one response")
 	flag.DurationVar(&c.hold, "hold", 30*time.Second, "how long to hold the connections after the ready line")
 	flag.DurationVar(&c.probe, "probe", 200*time.Millisecond, "how long to wait for a close when probing that connections are still open")
+	flag.DurationVar(&c.busy, "busy", 0, "after the ready line, make every connection cycle requests for this long (0: stay idle)")
 	flag.Parse()
+	if c.n < 1 || c.parallel < 1 || c.timeout <= 0 || c.busy < 0 {
+		fmt.Fprintln(os.Stderr, "idleconns: -n and -parallel must be at least 1, -timeout above 0, -busy not negative")
+		os.Exit(2)
+	}
 	return c
 }
 
@@ -60,15 +79,16 @@ func open(c config) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := exchange(conn, c); err != nil {
+	if err := exchange(conn, bufio.NewReader(conn), c); err != nil {
 		conn.Close()
 		return nil, err
 	}
 	return conn, nil
 }
 
-// exchange sends one request on conn and reads its response.
-func exchange(conn net.Conn, c config) error {
+// exchange sends one request on conn and reads its response through br,
+// which reads conn.
+func exchange(conn net.Conn, br *bufio.Reader, c config) error {
 	if err := conn.SetDeadline(time.Now().Add(c.timeout)); err != nil {
 		return err
 	}
@@ -76,7 +96,7 @@ func exchange(conn net.Conn, c config) error {
 	if _, err := io.WriteString(conn, req); err != nil {
 		return err
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		return err
 	}
@@ -145,6 +165,60 @@ func countOpen(conns []net.Conn, wait time.Duration) int {
 	return open
 }
 
+// busyResult is what cycle reports.
+type busyResult struct {
+	requests int64 // answers received, all connections together
+	failed   int   // connections whose cycle ended with an error
+	min, max int64 // fewest and most answers one connection received
+	firstErr error
+}
+
+// cycle makes every connection exchange requests back to back for c.busy,
+// all of them at once, or until ctx ends. A connection that fails stops (it
+// is counted); the others go on. It returns once every connection has
+// stopped, which is at most c.timeout after c.busy has passed.
+func cycle(ctx context.Context, conns []net.Conn, c config) busyResult {
+	var (
+		counts = make([]int64, len(conns))
+		errs   = make([]error, len(conns))
+		wg     sync.WaitGroup
+		start  = make(chan struct{})
+		stop   time.Time
+	)
+	for i, conn := range conns {
+		wg.Go(func() {
+			br := bufio.NewReaderSize(conn, 1024)
+			<-start
+			for time.Now().Before(stop) && ctx.Err() == nil {
+				if err := exchange(conn, br, c); err != nil {
+					errs[i] = err
+					return
+				}
+				counts[i]++
+			}
+		})
+	}
+	stop = time.Now().Add(c.busy) // written before close(start), read after it
+	close(start)
+	wg.Wait()
+	res := busyResult{min: -1}
+	for i, n := range counts {
+		res.requests += n
+		res.max = max(res.max, n)
+		if res.min < 0 || n < res.min {
+			res.min = n
+		}
+		if errs[i] != nil {
+			res.failed++
+			if res.firstErr == nil {
+				res.firstErr = errs[i]
+			}
+		}
+	}
+	res.min = max(res.min, 0)
+	return res
+}
+
 func main() {
 	c := parseFlags()
 	conns, errs := openAll(c)
@@ -159,6 +233,14 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if c.busy > 0 {
+		fmt.Printf("busy conns=%d\n", len(conns))
+		res := cycle(ctx, conns, c)
+		if res.firstErr != nil {
+			fmt.Fprintf(os.Stderr, "idleconns: busy: %d connections failed; first: %v\n", res.failed, res.firstErr)
+		}
+		fmt.Printf("done requests=%d errors=%d min=%d max=%d\n", res.requests, res.failed, res.min, res.max)
+	}
 	select {
 	case <-ctx.Done():
 	case <-time.After(c.hold):

@@ -20,12 +20,12 @@ func (rep Report) WriteMarkdown(w io.Writer, chartFile string) error {
 		"(better for req/s and MB/s; worse for memory and CPU). " +
 		"\"Other load on server core\" is the largest share of the server's core that anything but the server " +
 		"(other processes, interrupts) used during a run: a high figure means the machine was not quiet.\n\n")
-	for _, l := range Loads {
+	for _, l := range rep.Loads() {
 		rows := rep.RowsOf(l.Name)
-		if len(rows) == 0 {
-			continue
-		}
 		fmt.Fprintf(&b, "## %s\n\n", l.Title)
+		if l.Kind.Memory() {
+			b.WriteString(memoryNote(l))
+		}
 		rep.writeTable(&b, l, rows)
 		b.WriteString("\n")
 	}
@@ -61,6 +61,9 @@ func (rep Report) writeTable(b *strings.Builder, l Load, rows []Row) {
 			if q.CPU > 0 {
 				ratio += fmt.Sprintf(" (CPU %.2f×)", q.CPU)
 			}
+			if q.Peak > 0 {
+				ratio += fmt.Sprintf(" (peak %.2f×)", q.Peak)
+			}
 		}
 		status := r.Status
 		if r.Note != "" {
@@ -81,9 +84,22 @@ func (rep Report) writeTable(b *strings.Builder, l Load, rows []Row) {
 	}
 }
 
-// otherLoad formats Row.OtherCPU; the idle load does not measure it.
+// memoryNote explains a memory load's figures above its table.
+func memoryNote(l Load) string {
+	if l.Kind == KindBusy {
+		return "KiB / connection is (server VmRSS − VmRSS before the connections) ÷ connections, VmRSS being the median of " +
+			"samples taken while every connection cycles requests; peak uses VmHWM instead. \"Fewest requests\" is the " +
+			"smallest number of requests one connection completed in a run: above 0, every connection was busy. " +
+			"The ratio is tinyhttp ÷ peer of KiB / connection (and of peak KiB / connection).\n\n"
+	}
+	return "KiB / connection is (server VmRSS − VmRSS before the connections) ÷ connections still open, after each " +
+		"sent one request and read its answer; peak uses VmHWM instead. The ratio is tinyhttp ÷ peer of " +
+		"KiB / connection (and of peak KiB / connection).\n\n"
+}
+
+// otherLoad formats Row.OtherCPU; the memory loads do not measure it.
 func otherLoad(l Load, r Row) string {
-	if l.Kind == KindIdle {
+	if l.Kind.Memory() {
 		return "—"
 	}
 	return fmt.Sprintf("%.0f%%", r.OtherCPU)
@@ -93,8 +109,13 @@ func otherLoad(l Load, r Row) string {
 func columns(l Load) ([]string, func(Row) []string) {
 	switch l.Kind {
 	case KindIdle:
-		return []string{"connections open", "RSS MiB", "KiB / connection", "peak RSS MiB"}, func(r Row) []string {
-			return []string{fmt.Sprint(r.IdleOpen), f1(r.IdleRSSMiB), f1(r.KiBPerConn), f1(r.PeakRSSMiB)}
+		return []string{"connections open", "RSS MiB", "KiB / connection", "peak KiB / connection", "peak RSS MiB"}, func(r Row) []string {
+			return []string{fmt.Sprint(r.IdleOpen), f1(r.IdleRSSMiB), f1(r.KiBPerConn), f1(r.PeakKiBConn), f1(r.PeakRSSMiB)}
+		}
+	case KindBusy:
+		return []string{"connections busy", "req/s", "fewest requests", "errors", "RSS MiB", "KiB / connection", "peak KiB / connection", "peak RSS MiB"}, func(r Row) []string {
+			return []string{fmt.Sprint(r.IdleOpen), f0(r.ReqPerSec), fmt.Sprint(r.MinPerConn), fmt.Sprint(r.Errors),
+				f1(r.IdleRSSMiB), f1(r.KiBPerConn), f1(r.PeakKiBConn), f1(r.PeakRSSMiB)}
 		}
 	case KindFile:
 		return []string{"MB/s", "server CPU ms / download", "errors", "peak RSS MiB"}, func(r Row) []string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -59,6 +60,20 @@ func ReadReportFile(path string) (Report, error) {
 		return rep, fmt.Errorf("%s: %w", path, err)
 	}
 	return rep, nil
+}
+
+// Loads returns the loads that have rows, in report order.
+func (rep Report) Loads() []Load {
+	var out []Load
+	for _, r := range rep.Rows {
+		if len(out) > 0 && out[len(out)-1].Name == r.Load {
+			continue
+		}
+		if l, ok := LoadByName(r.Load); ok && !slices.ContainsFunc(out, func(o Load) bool { return o.Name == l.Name }) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // RowsOf returns the rows of one load, in report order.

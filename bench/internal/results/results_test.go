@@ -72,3 +72,61 @@ func TestMarkdownShowsFailures(t *testing.T) {
 		}
 	}
 }
+
+// memoryRuns has the memory loads at two connection counts, in the column
+// order of an older run.sh plus min_per_conn, shuffled.
+const memoryRuns = `load,peer,run,status,requests,rss_kib,peak_rss_kib,base_rss_kib,open,errors,req_per_sec,min_per_conn,note
+busy-1000,tinyhttp,1,ok,50000,12000,14000,2000,1000,0,10000,40,
+busy-1000,tinyhttp,2,ok,50000,13000,15000,2000,1000,0,10000,30,
+busy-1000,nethttp,1,ok,40000,42000,52000,2000,1000,0,8000,20,
+idle-10000,tinyhttp,1,ok,10000,92000,100000,2000,10000,0,,,
+idle-10000,nethttp,1,ok,10000,182000,202000,2000,10000,0,,,
+idle-1000,tinyhttp,1,ok,1000,11000,12000,2000,1000,0,,,
+`
+
+func TestMemoryLoads(t *testing.T) {
+	runs, err := ReadRuns(strings.NewReader(memoryRuns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := NewReport(nil, runs)
+	var names []string
+	for _, l := range rep.Loads() {
+		names = append(names, l.Name)
+	}
+	if got := strings.Join(names, " "); got != "idle-1000 idle-10000 busy-1000" {
+		t.Errorf("loads = %q, want idle-1000 idle-10000 busy-1000", got)
+	}
+	l, ok := LoadByName("idle-10000")
+	if !ok || l.Kind != KindIdle || l.Conns != 10000 || !strings.HasSuffix(l.Title, ", 10,000 connections") {
+		t.Errorf("LoadByName(idle-10000) = %+v, %v", l, ok)
+	}
+	for _, bad := range []string{"idle-", "idle-x", "idle-0", "keepalive-10", "busy10"} {
+		if _, ok := LoadByName(bad); ok {
+			t.Errorf("LoadByName(%q) is ok", bad)
+		}
+	}
+	busy := rep.RowsOf("busy-1000")[0]
+	// RSS median 12500, peak median 14500, both minus 2000, over 1000 connections.
+	if busy.KiBPerConn != 10.5 || busy.PeakKiBConn != 12.5 || busy.MinPerConn != 30 || busy.ReqPerSec != 10000 {
+		t.Errorf("busy row = %+v", busy)
+	}
+	q, ok := rep.RatioOf("busy-1000", "nethttp")
+	if !ok || q.Metric != "kib_per_conn" || q.Value != 10.5/40 || q.Peak != 12.5/50 || q.CPU != 0 {
+		t.Errorf("busy ratio = %+v, %v", q, ok)
+	}
+	q, ok = rep.RatioOf("idle-10000", "nethttp")
+	if !ok || q.Value != 9.0/18 {
+		t.Errorf("idle ratio = %+v, %v", q, ok)
+	}
+	var b strings.Builder
+	if err := rep.WriteMarkdown(&b, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Busy keep-alive connections, all cycling requests, 1,000 connections",
+		"| nethttp | ok | 1000 | 8000 | 20 | 0 | 41.0 | 40.0 | 50.0 | 50.8 | — | 0.26× (peak 0.25×) |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+}

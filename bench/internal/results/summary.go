@@ -16,44 +16,57 @@ type Row struct {
 	ReqPerSec   float64 `json:"req_per_sec,omitempty"`
 	P50Ms       float64 `json:"p50_ms,omitempty"`
 	P99Ms       float64 `json:"p99_ms,omitempty"`
-	Errors      int64   `json:"errors"`                   // summed over runs; must be 0
-	CPUUsPerReq float64 `json:"cpu_us_per_req,omitempty"` // request loads: server CPU per request
-	CPUMs       float64 `json:"cpu_ms,omitempty"`         // file: server CPU per download
-	PeakRSSMiB  float64 `json:"peak_rss_mib,omitempty"`   // largest VmHWM over the runs
-	MBPerSec    float64 `json:"mb_per_sec,omitempty"`     // file
-	IdleOpen    int64   `json:"idle_open,omitempty"`      // idle: connections held open
-	IdleRSSMiB  float64 `json:"idle_rss_mib,omitempty"`   // idle: VmRSS with them open
-	KiBPerConn  float64 `json:"kib_per_conn,omitempty"`   // idle: (RSS - RSS before) / connections
-	OtherCPU    float64 `json:"other_cpu_pct"`            // largest share of the server's core other processes took in a run
+	Errors      int64   `json:"errors"`                      // summed over runs; must be 0
+	CPUUsPerReq float64 `json:"cpu_us_per_req,omitempty"`    // request loads: server CPU per request
+	CPUMs       float64 `json:"cpu_ms,omitempty"`            // file: server CPU per download
+	PeakRSSMiB  float64 `json:"peak_rss_mib,omitempty"`      // largest VmHWM over the runs
+	MBPerSec    float64 `json:"mb_per_sec,omitempty"`        // file
+	IdleOpen    int64   `json:"idle_open,omitempty"`         // memory loads: connections held open (idle) or cycling (busy)
+	IdleRSSMiB  float64 `json:"idle_rss_mib,omitempty"`      // memory loads: VmRSS with them open (busy: median sample while cycling)
+	KiBPerConn  float64 `json:"kib_per_conn,omitempty"`      // memory loads: (VmRSS - RSS before) / connections
+	PeakKiBConn float64 `json:"peak_kib_per_conn,omitempty"` // memory loads: (VmHWM - RSS before) / connections
+	MinPerConn  int64   `json:"min_per_conn,omitempty"`      // busy: fewest requests one connection completed, over the runs
+	OtherCPU    float64 `json:"other_cpu_pct"`               // largest share of the server's core other processes took in a run
 }
 
 // Ratio compares the reference peer with another peer under one load:
 // Value is reference ÷ peer for the load's headline metric (req/s, MB/s or
-// idle RSS), CPU is reference ÷ peer for server CPU per request/download.
+// KiB per connection), CPU is reference ÷ peer for server CPU per
+// request/download, Peak reference ÷ peer for peak KiB per connection.
 type Ratio struct {
 	Load   string  `json:"load"`
 	Peer   string  `json:"peer"`
 	Metric string  `json:"metric"`
 	Value  float64 `json:"value"`
 	CPU    float64 `json:"cpu,omitempty"`
+	Peak   float64 `json:"peak,omitempty"`
 }
 
-// Summarize reduces runs to one row per peer and load, in Loads order and
-// then in the order peers first appear.
+// Summarize reduces runs to one row per peer and load, in Loads order (see
+// SortLoads) and then in the order peers first appear. Runs of a load
+// LoadByName does not know are left out.
 func Summarize(runs []Run) []Row {
-	var peers []string
+	var peers, loads []string
 	groups := map[[2]string][]Run{}
 	for _, r := range runs {
 		if !slices.Contains(peers, r.Peer) {
 			peers = append(peers, r.Peer)
 		}
+		if !slices.Contains(loads, r.Load) {
+			loads = append(loads, r.Load)
+		}
 		k := [2]string{r.Peer, r.Load}
 		groups[k] = append(groups[k], r)
 	}
+	SortLoads(loads)
 	var rows []Row
-	for _, l := range Loads {
+	for _, name := range loads {
+		l, ok := LoadByName(name)
+		if !ok {
+			continue
+		}
 		for _, p := range peers {
-			if g, ok := groups[[2]string{p, l.Name}]; ok {
+			if g, ok := groups[[2]string{p, name}]; ok {
 				rows = append(rows, summarize(l, g))
 			}
 		}
@@ -100,10 +113,15 @@ func fillMetrics(row *Row, l Load, runs []Run) {
 			row.P99Ms = median(measured, func(r Run) float64 { return r.P99Us }) / 1000
 		}
 		row.CPUUsPerReq = median(runs, perRequest)
-	case KindIdle:
+	case KindIdle, KindBusy:
 		row.IdleOpen = int64(median(runs, func(r Run) float64 { return float64(r.Open) }))
 		row.IdleRSSMiB = kibToMiB(median(runs, func(r Run) float64 { return float64(r.RSSKiB) }))
 		row.KiBPerConn = median(runs, perConn)
+		row.PeakKiBConn = median(runs, peakPerConn)
+		if l.Kind == KindBusy {
+			row.ReqPerSec = median(runs, func(r Run) float64 { return r.ReqPerSec })
+			row.MinPerConn = minOf(runs, func(r Run) int64 { return r.MinPerConn })
+		}
 	case KindFile:
 		row.MBPerSec = median(runs, func(r Run) float64 { return r.MBPerSec })
 		row.CPUMs = median(runs, perRequest) / 1000
@@ -124,6 +142,15 @@ func perConn(r Run) float64 {
 		return 0
 	}
 	return float64(r.RSSKiB-r.BaseRSSKiB) / float64(r.Open)
+}
+
+// peakPerConn is the server's peak memory (VmHWM) above the RSS before,
+// per open connection, KiB.
+func peakPerConn(r Run) float64 {
+	if r.Open == 0 {
+		return 0
+	}
+	return float64(r.PeakRSSKiB-r.BaseRSSKiB) / float64(r.Open)
 }
 
 func kibToMiB(k float64) float64 { return k / 1024 }
@@ -153,6 +180,15 @@ func median(runs []Run, f func(Run) float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
+// minOf f over runs (which are never empty here).
+func minOf(runs []Run, f func(Run) int64) int64 {
+	m := f(runs[0])
+	for _, r := range runs[1:] {
+		m = min(m, f(r))
+	}
+	return m
+}
+
 // maxOf f over runs.
 func maxOf(runs []Run, f func(Run) float64) float64 {
 	m := 0.0
@@ -166,8 +202,8 @@ func maxOf(runs []Run, f func(Run) float64) float64 {
 // is better unless lowerBetter.
 func Headline(l Load, row Row) (metric string, value float64, lowerBetter bool) {
 	switch l.Kind {
-	case KindIdle:
-		return "idle_rss_mib", row.IdleRSSMiB, true
+	case KindIdle, KindBusy:
+		return "kib_per_conn", row.KiBPerConn, true
 	case KindFile:
 		return "mb_per_sec", row.MBPerSec, false
 	default:
@@ -175,10 +211,13 @@ func Headline(l Load, row Row) (metric string, value float64, lowerBetter bool) 
 	}
 }
 
-// cpu is a row's server CPU cost for its load.
+// cpu is a row's server CPU cost for its load; 0 for the memory loads.
 func cpu(l Load, row Row) float64 {
-	if l.Kind == KindFile {
+	switch {
+	case l.Kind == KindFile:
 		return row.CPUMs
+	case l.Kind.Memory():
+		return 0
 	}
 	return row.CPUUsPerReq
 }
@@ -203,7 +242,8 @@ func Ratios(rows []Row) []Ratio {
 		}
 		metric, refV, _ := Headline(l, ref)
 		_, v, _ := Headline(l, r)
-		out = append(out, Ratio{Load: r.Load, Peer: r.Peer, Metric: metric, Value: div(refV, v), CPU: div(cpu(l, ref), cpu(l, r))})
+		out = append(out, Ratio{Load: r.Load, Peer: r.Peer, Metric: metric, Value: div(refV, v),
+			CPU: div(cpu(l, ref), cpu(l, r)), Peak: div(ref.PeakKiBConn, r.PeakKiBConn)})
 	}
 	return out
 }
