@@ -123,12 +123,19 @@ func (c *conn) signal() {
 // unlock releases mu, then closes the socket if breakLocked asked for it:
 // a close may block (TLS close_notify), so never under the lock.
 func (c *conn) unlock() {
-	closeDue, rwc := c.closeDue, c.rwc
+	if c.closeDue {
+		c.unlockAndClose()
+		return
+	}
+	c.mu.Unlock()
+}
+
+// unlockAndClose is unlock's slow path.
+func (c *conn) unlockAndClose() {
+	rwc := c.rwc
 	c.closeDue = false
 	c.mu.Unlock()
-	if closeDue {
-		rwc.Close()
-	}
+	rwc.Close()
 }
 
 // breakLocked marks the connection unusable and wakes every waiter; the
@@ -359,7 +366,8 @@ func (c *conn) rejectRequest(err error, v HTTPVersion) {
 	id := c.seq.file(nil, x, 0)
 	c.seq.slotFor(id).mustClose = true
 	c.mu.Unlock()
-	c.submit(id, prepareFor(Empty(status), x, &c.srv.cfg.server))
+	out := prepareFor(Empty(status), x, &c.srv.cfg.server)
+	c.submit(id, &out)
 }
 
 // drain makes the connection finish what it has read and read nothing more;

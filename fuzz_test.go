@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
@@ -379,6 +380,30 @@ func FuzzConnection(f *testing.F) {
 		}
 		if l := ts.log.String(); strings.Contains(l, "panic") {
 			t.Fatalf("input %q: the server panicked:\n%s", data, l)
+		}
+	})
+}
+
+// FuzzHeadPaths checks readHead's fast path (a head whole in the buffer)
+// against its general path (the same bytes arriving one at a time): both
+// accept the same heads with the same lines, and refuse the others with the
+// same status.
+func FuzzHeadPaths(f *testing.F) {
+	for _, s := range fuzzRequestSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, slow headBuffer
+		errFast := readHead(bufio.NewReaderSize(bytes.NewReader(data), 4096), &fast, fuzzHeadLimits, noBlocker{})
+		errSlow := readHead(bufio.NewReaderSize(iotest.OneByteReader(bytes.NewReader(data)), 4096), &slow, fuzzHeadLimits, noBlocker{})
+		if (errFast == nil) != (errSlow == nil) || StatusForError(errFast) != StatusForError(errSlow) {
+			t.Fatalf("%q: fast path %v, general path %v", data, errFast, errSlow)
+		}
+		if errFast != nil {
+			return
+		}
+		if string(fast.buf) != string(slow.buf) || !slices.Equal(fast.lines, slow.lines) || fast.reqLine != slow.reqLine {
+			t.Fatalf("%q: fast path %q %v %+v, general path %q %v %+v", data, fast.buf, fast.lines, fast.reqLine, slow.buf, slow.lines, slow.reqLine)
 		}
 	})
 }

@@ -58,7 +58,8 @@ const initialSlots = 4
 func (q *sequencer) file(r *Request, x exchange, gen uint32) uint64 {
 	id := q.issued
 	q.issued++
-	*q.slotFor(id) = slot{id: id, state: slotPending, req: r, gen: gen, out: outgoing{x: x}}
+	s := q.slotFor(id) // a free slot: advance cleared what a response left
+	s.id, s.state, s.mustClose, s.gen, s.req, s.out.x = id, slotPending, false, gen, r, x
 	return id
 }
 
@@ -107,10 +108,13 @@ func (q *sequencer) headReady() bool {
 	return s != nil && s.state == slotReady
 }
 
-// advance frees the head slot: its response is written.
+// advance frees the head slot: its response is written. The slot holds no
+// pointer by then (submit clears req, the writer out; a raw writer's turn
+// channel is closed and cleared when the turn is handed), so that an idle
+// connection's ring keeps nothing alive.
 func (q *sequencer) advance() {
 	if s := q.head(); s != nil {
-		*s = slot{}
+		s.state = slotFree
 	}
 	q.next++
 }
@@ -131,18 +135,16 @@ func (q *sequencer) wakeWaiters() {
 // writer, IntoWriter's Close and Upgrade alike. Called with mu held.
 func (c *conn) complete(closeAfter bool, err error) {
 	c.seq.advance()
-	switch {
-	case err != nil:
+	if err != nil {
 		c.breakLocked()
-	case closeAfter:
-		c.closing = true
 	}
+	c.closing = c.closing || closeAfter
 }
 
 // submit files out as the answer to request id and, if it is that
 // response's turn and nobody is writing, writes it and the ready responses
 // behind it. The error is the write error of out when this goroutine wrote it.
-func (c *conn) submit(id uint64, out outgoing) error {
+func (c *conn) submit(id uint64, out *outgoing) error {
 	c.mu.Lock()
 	s := c.seq.lookup(id)
 	if s == nil || s.state != slotPending {
@@ -156,7 +158,7 @@ func (c *conn) submit(id uint64, out outgoing) error {
 		out.resp.closeBody()
 		return ErrConnectionClosed
 	}
-	s.state, s.out, s.req = slotReady, out, nil
+	s.state, s.out, s.req = slotReady, *out, nil
 	if c.seq.writing || id != c.seq.next {
 		c.mu.Unlock()
 		return nil
@@ -209,7 +211,7 @@ func (c *conn) writeTurn(mine uint64, own bool) (mineErr error) {
 			out, id := s.out, s.id
 			// Shutdown: the last request read gets Connection: close.
 			out.x.mustClose = out.x.mustClose || s.mustClose || (c.draining && id == c.seq.issued-1)
-			s.out, s.state = outgoing{}, slotWriting
+			s.out.resp, s.out.x.acceptEnc, s.state = nil, "", slotWriting // a free slot holds no pointer
 			c.mu.Unlock()
 			closeAfter, err := writeOutgoing(c.bw, &out, now, &c.srv.cfg.server)
 			c.mu.Lock()
@@ -368,12 +370,15 @@ func (c *conn) releaseTurn(done, closeAfter bool) error {
 
 // respond is Request.Respond for a request read from this connection.
 func (c *conn) respond(r *Request, resp *Response) error {
-	out, verr := prepare(r, resp, &c.srv.cfg.server)
-	c.settleBody(r)
+	var out outgoing
+	verr := prepare(&out, r, resp, &c.srv.cfg.server)
+	if r.stream != nil {
+		c.settleBody(r)
+	}
 	if r.head.upgrade {
 		c.resolve(r.id, keepReading)
 	}
-	if err := c.submit(r.id, out); err != nil {
+	if err := c.submit(r.id, &out); err != nil {
 		return err
 	}
 	return verr
@@ -395,5 +400,6 @@ func (c *conn) dropped(id uint64) {
 	}
 	c.resolve(id, stopReading) // its body, if streamed, is abandoned mid-way
 	// Writing may block on a slow client: not on the runtime's finalizer goroutine.
-	go c.submit(id, prepareFor(Empty(StatusInternalServerError), x, &c.srv.cfg.server))
+	out := prepareFor(Empty(StatusInternalServerError), x, &c.srv.cfg.server)
+	go c.submit(id, &out)
 }

@@ -15,11 +15,11 @@ type outgoing struct {
 	f    framing
 }
 
-// prepare turns resp, the answer to r, into what goes on the wire, under
-// the server's policy. A response that cannot be sent (a status outside
-// 200–999, an invalid header field) becomes an empty 500, and its error is
-// returned with it.
-func prepare(r *Request, resp *Response, policy *responsePolicy) (outgoing, error) {
+// prepare turns resp, the answer to r, into what goes on the wire, out,
+// under the server's policy. A response that cannot be sent (a status
+// outside 200–999, an invalid header field) becomes an empty 500, and its
+// error is returned.
+func prepare(out *outgoing, r *Request, resp *Response, policy *responsePolicy) error {
 	verr := resp.validate()
 	if verr != nil {
 		resp.closeBody()
@@ -28,15 +28,27 @@ func prepare(r *Request, resp *Response, policy *responsePolicy) (outgoing, erro
 	if resp.file != nil {
 		resp = applyFileConditions(r, resp)
 	}
-	return prepareFor(resp, r.exchange(), policy), verr
+	r.fillExchange(&out.x)
+	out.encodeAndFrame(resp, policy)
+	return verr
 }
 
-// prepareFor prepares a valid resp for exchange x: content coding, then
-// framing. The server's automatic answers (400s, a dropped request's 500),
-// which have no request, start here.
+// prepareFor prepares a valid resp for exchange x. The server's automatic
+// answers (400s, a dropped request's 500), which have no request, start
+// here.
 func prepareFor(resp *Response, x exchange, policy *responsePolicy) outgoing {
-	resp = applyContentCoding(resp, &x, policy.compress)
-	return outgoing{resp: resp, x: x, f: resp.chooseFraming(&x)}
+	out := outgoing{x: x}
+	out.encodeAndFrame(resp, policy)
+	return out
+}
+
+// encodeAndFrame sets resp, content-coded as o.x accepts and policy allows,
+// as o's response, and chooses its framing.
+func (o *outgoing) encodeAndFrame(resp *Response, policy *responsePolicy) {
+	if resp.compress || policy.compress != nil {
+		resp = applyContentCoding(resp, &o.x, policy.compress)
+	}
+	o.resp, o.f = resp, resp.chooseFraming(&o.x)
 }
 
 // quickBodyBytes is the largest in-memory body that a writer adds to a batch
@@ -60,9 +72,9 @@ func (o *outgoing) quick() bool {
 	return r.kind == bodyNone
 }
 
-// exchange returns what the writer needs of this request.
-func (r *Request) exchange() exchange {
-	x := exchange{
+// fillExchange sets x to what the writer needs of this request.
+func (r *Request) fillExchange(x *exchange) {
+	*x = exchange{
 		head:      r.head.method == MethodHead,
 		version:   r.head.version,
 		keepAlive: r.head.keepAlive,
@@ -73,7 +85,7 @@ func (r *Request) exchange() exchange {
 		x.acceptEnc = joinedValue(r.Headers(), "Accept-Encoding")
 	}
 	if !r.head.hasTE {
-		return x
+		return
 	}
 	if chunked, err := transferPreference(r.Headers()); err == nil {
 		x.teChunked = 0
@@ -81,7 +93,6 @@ func (r *Request) exchange() exchange {
 			x.teChunked = 1
 		}
 	}
-	return x
 }
 
 // framing is how a response body is delimited on the wire.
