@@ -162,6 +162,69 @@ func isAbsoluteForm(t string) bool {
 	return true
 }
 
+// The header fields that decide a request's framing and connection.
+const (
+	fieldOther = iota
+	fieldHost
+	fieldContentLength
+	fieldTransferEncoding
+	fieldConnection
+	fieldUpgrade
+	fieldExpect
+	fieldTE
+	fieldAcceptEncoding
+)
+
+// fieldKind classifies a field name: by its length first, so that most
+// names are compared with one candidate at most.
+func fieldKind(f HeaderField) int {
+	var kind int
+	var name string
+	switch len(f) {
+	case len("TE"):
+		kind, name = fieldTE, "TE"
+	case len("Host"):
+		kind, name = fieldHost, "Host"
+	case len("Expect"):
+		kind, name = fieldExpect, "Expect"
+	case len("Upgrade"):
+		kind, name = fieldUpgrade, "Upgrade"
+	case len("Connection"):
+		kind, name = fieldConnection, "Connection"
+	case len("Content-Length"):
+		kind, name = fieldContentLength, "Content-Length"
+	case len("Accept-Encoding"):
+		kind, name = fieldAcceptEncoding, "Accept-Encoding"
+	case len("Transfer-Encoding"):
+		kind, name = fieldTransferEncoding, "Transfer-Encoding"
+	default:
+		return fieldOther
+	}
+	if !f.Equal(name) {
+		return fieldOther
+	}
+	return kind
+}
+
+// validFieldValue reports whether v has no control byte but HTAB (RFC
+// 9110 §5.5: obs-text, 0x80 and above, is allowed), like
+// httpguts.ValidHeaderFieldValue, eight bytes at a time: a value with
+// nothing below 0x20 (SWAR "has less than", exact on bytes below 0x80)
+// and no 0x7F needs no look at its bytes one by one.
+func validFieldValue(v string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		del := x ^ (0x7f * ones)
+		if (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0 {
+			return httpguts.ValidHeaderFieldValue(v[i:])
+		}
+	}
+	return httpguts.ValidHeaderFieldValue(v[i:])
+}
+
 // parseFieldLine parses "name:" OWS value OWS (RFC 9112 §5). No whitespace is
 // allowed before the colon, and obs-fold is rejected.
 func parseFieldLine(line string) (Header, error) {
@@ -176,7 +239,7 @@ func parseFieldLine(line string) (Header, error) {
 	if !isToken(name) {
 		return Header{}, badRequest("header name %q is not a token", name)
 	}
-	if !httpguts.ValidHeaderFieldValue(value) {
+	if !validFieldValue(value) {
 		return Header{}, badRequest("header %s has a control byte in its value", name)
 	}
 	return Header{Field: HeaderField(name), Value: value}, nil
@@ -190,31 +253,31 @@ func deriveFraming(h *requestHead) error {
 	var te []string
 	var connClose, connKeepAlive, connUpgrade, hasUpgrade bool
 	for _, f := range h.headers {
-		switch {
-		case f.Field.Equal("Host"):
+		switch fieldKind(f.Field) {
+		case fieldHost:
 			hosts++
 			if !httpguts.ValidHostHeader(f.Value) {
 				return badRequest("invalid Host %q", f.Value)
 			}
-		case f.Field.Equal("Content-Length"):
+		case fieldContentLength:
 			if err := mergeContentLength(h, f.Value); err != nil {
 				return err
 			}
-		case f.Field.Equal("Transfer-Encoding"):
+		case fieldTransferEncoding:
 			te = append(te, f.Value)
-		case f.Field.Equal("Connection"):
+		case fieldConnection:
 			connClose = connClose || valueHasToken(f.Value, "close")
 			connKeepAlive = connKeepAlive || valueHasToken(f.Value, "keep-alive")
 			connUpgrade = connUpgrade || valueHasToken(f.Value, "upgrade")
-		case f.Field.Equal("Upgrade"):
+		case fieldUpgrade:
 			hasUpgrade = true
-		case f.Field.Equal("Expect"):
+		case fieldExpect:
 			if err := checkExpect(h, f.Value); err != nil {
 				return err
 			}
-		case f.Field.Equal("TE"):
+		case fieldTE:
 			h.hasTE = true
-		case f.Field.Equal("Accept-Encoding"):
+		case fieldAcceptEncoding:
 			h.acceptEncLines++
 		}
 	}

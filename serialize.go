@@ -42,21 +42,18 @@ func writeOutgoing(w *bufio.Writer, o *outgoing, now time.Time, srv *responsePol
 
 // appendHead appends the status line and header section to b.
 func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, closeAfter bool, srv *responsePolicy) []byte {
-	b = append(b, "HTTP/1.1 "...)
-	b = strconv.AppendInt(b, int64(r.status), 10)
-	b = append(b, ' ')
-	b = append(b, r.status.DefaultReasonPhrase()...)
-	b = append(b, "\r\n"...)
-	if _, ok := headerValue(r.headers, "Date"); !ok {
+	b = appendStatusLine(b, r.status)
+	hasDate, hasServer := dateAndServer(r.headers)
+	if !hasDate {
 		b = appendDate(b, now)
 	}
-	if _, ok := headerValue(r.headers, "Server"); !ok && srv.server != "" {
+	if !hasServer && srv.server != "" {
 		b = append(b, "Server: "...)
 		b = append(b, srv.server...)
 		b = append(b, "\r\n"...)
 	}
 	for _, h := range r.headers {
-		if r.status >= 200 && r.status != StatusUpgradeRequired && h.Field.Equal("Upgrade") {
+		if len(h.Field) == len("Upgrade") && r.status >= 200 && r.status != StatusUpgradeRequired && h.Field.Equal("Upgrade") {
 			continue // switching protocols is Request.Upgrade's; 426 must name the protocols
 		}
 		b = append(b, h.Field...)
@@ -67,7 +64,7 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, cl
 	switch f {
 	case frameLength:
 		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, r.length, 10)
+		b = appendDecimal(b, r.length)
 		b = append(b, "\r\n"...)
 	case frameChunked:
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
@@ -79,6 +76,59 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, cl
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	return append(b, "\r\n"...)
+}
+
+// appendStatusLine appends "HTTP/1.1 code reason\r\n".
+func appendStatusLine(b []byte, code StatusCode) []byte {
+	if code >= 0 && int(code) < len(statusLines) && statusLines[code] != "" {
+		return append(b, statusLines[code]...)
+	}
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, ' ')
+	b = append(b, code.DefaultReasonPhrase()...)
+	return append(b, "\r\n"...)
+}
+
+// statusLines holds the status line of every code with a reason phrase:
+// one copy per response instead of formatting the code.
+var statusLines = func() (t [len(reasonTable)]string) {
+	for c, p := range reasonTable {
+		if p != "" {
+			t[c] = "HTTP/1.1 " + strconv.Itoa(c) + " " + p + "\r\n"
+		}
+	}
+	return t
+}()
+
+// dateAndServer reports whether the application set Date or Server, in
+// one pass over the fields.
+func dateAndServer(hs []Header) (date, server bool) {
+	for i := range hs {
+		switch f := hs[i].Field; len(f) {
+		case len("Date"):
+			date = date || f.Equal("Date")
+		case len("Server"):
+			server = server || f.Equal("Server")
+		}
+	}
+	return date, server
+}
+
+// appendDecimal appends n (≥ 0) in decimal; lengths below 10,000, the
+// usual ones, without strconv's general path.
+func appendDecimal(b []byte, n int64) []byte {
+	switch {
+	case n < 0 || n >= 10000:
+		return strconv.AppendInt(b, n, 10)
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	case n < 1000:
+		return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
+	}
+	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }
 
 // writeBody writes r's body in framing f, checking it has exactly the
