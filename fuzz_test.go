@@ -386,8 +386,7 @@ func FuzzConnection(f *testing.F) {
 
 // FuzzHeadPaths checks readHead's fast path (a head whole in the buffer)
 // against its general path (the same bytes arriving one at a time): both
-// accept the same heads with the same lines, and refuse the others with the
-// same status.
+// accept the same heads with the same lines, and refuse the others.
 func FuzzHeadPaths(f *testing.F) {
 	for _, s := range fuzzRequestSeeds {
 		f.Add([]byte(s))
@@ -396,7 +395,10 @@ func FuzzHeadPaths(f *testing.F) {
 		var fast, slow headBuffer
 		errFast := readHead(bufio.NewReaderSize(bytes.NewReader(data), 4096), &fast, fuzzHeadLimits, noBlocker{})
 		errSlow := readHead(bufio.NewReaderSize(iotest.OneByteReader(bytes.NewReader(data)), 4096), &slow, fuzzHeadLimits, noBlocker{})
-		if (errFast == nil) != (errSlow == nil) || StatusForError(errFast) != StatusForError(errSlow) {
+		// Both refusing is enough: which fault a malformed head is refused
+		// for first (a bare CR or the length limit) depends on how its bytes
+		// arrive, on either path.
+		if (errFast == nil) != (errSlow == nil) {
 			t.Fatalf("%q: fast path %v, general path %v", data, errFast, errSlow)
 		}
 		if errFast != nil {
