@@ -5,13 +5,10 @@ package tinyhttp
 // TestConformance (H13, F13, F14).
 
 import (
-	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,44 +31,12 @@ func TestServeFileLikeFromFile(t *testing.T) {
 		{"range", "bytes=1000-", 206, data[1000:]},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			base := wiretest.Goroutines()
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
+			rl, raw := fetchWithReadFromWatch(t, func(r *Request) error { return ServeFile(r, p) }, tt.rng)
+			resps, err := wiretest.ParseResponses(string(raw))
+			if err != nil || len(resps) != 1 {
+				t.Fatalf("%d responses (%v), want 1", len(resps), err)
 			}
-			rl := &readFromListener{Listener: ln}
-			s, err := FromListener(rl, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				for r := range s.Incoming() {
-					if err := ServeFile(r, p); err != nil {
-						t.Errorf("ServeFile: %v", err)
-					}
-				}
-			})
-			defer func() {
-				s.Close()
-				wg.Wait()
-				wiretest.CheckLeaks(t, base)
-			}()
-			c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(testTimeout))
-			req := "GET /big.bin HTTP/1.1\r\nHost: h\r\n"
-			if tt.rng != "" {
-				req += "Range: " + tt.rng + "\r\n"
-			}
-			io.WriteString(c, req+"\r\n")
-			resp, err := wiretest.ReadResponse(bufio.NewReader(c), false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := resps[0]
 			if resp.Status != tt.status || resp.Chunked || !bytes.Equal(resp.Body, tt.want) {
 				t.Fatalf("%d chunked=%v, %d bytes; want %d with %d bytes\n%v", resp.Status, resp.Chunked, len(resp.Body), tt.status, len(tt.want), resp)
 			}

@@ -431,6 +431,53 @@ func (l *readFromListener) Accept() (net.Conn, error) {
 	return readFromConn{TCPConn: c.(*net.TCPConn), files: &l.files, other: &l.other}, nil
 }
 
+// fetchWithReadFromWatch serves one GET of /big.bin (with Range rng, if
+// set) through serve, on a server whose connections count what reaches
+// their ReadFrom, and returns that count and the raw bytes the client read
+// until the server closed. Goroutine leaks fail the test.
+func fetchWithReadFromWatch(t *testing.T, serve func(*Request) error, rng string) (*readFromListener, []byte) {
+	t.Helper()
+	base := wiretest.Goroutines()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := &readFromListener{Listener: ln}
+	s, err := FromListener(rl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for r := range s.Incoming() {
+			if err := serve(r); err != nil {
+				t.Errorf("serving %s: %v", r.URL(), err)
+			}
+		}
+	})
+	defer func() {
+		s.Close()
+		wg.Wait()
+		wiretest.CheckLeaks(t, base)
+	}()
+	c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(testTimeout))
+	req := "GET /big.bin HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+	if rng != "" {
+		req += "Range: " + rng + "\r\n"
+	}
+	io.WriteString(c, req+"\r\n")
+	raw, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rl, raw
+}
+
 // TestFileResponseUsesReadFrom checks that whole files and single ranges
 // reach the connection's ReadFrom as the file itself (which net's TCPConn
 // sends with sendfile), and that nothing else does.
@@ -449,38 +496,13 @@ func TestFileResponseUsesReadFrom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := wiretest.Goroutines()
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			rl := &readFromListener{Listener: ln}
-			s, err := FromListener(rl, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wg := serveFileWorkers(s, p, 1)
-			defer func() {
-				s.Close()
-				wg.Wait()
-				wiretest.CheckLeaks(t, base)
-			}()
-
-			c, err := net.DialTimeout("tcp", s.Addr().String(), testTimeout)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(testTimeout))
-			req := "GET /big.bin HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
-			if tt.rng != "" {
-				req += "Range: " + tt.rng + "\r\n"
-			}
-			io.WriteString(c, req+"\r\n")
-			raw, err := io.ReadAll(c)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rl, raw := fetchWithReadFromWatch(t, func(r *Request) error {
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				return r.Respond(FromFile(f))
+			}, tt.rng)
 			head, body, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
 			if tt.want != nil && !bytes.Equal(body, tt.want) {
 				t.Fatalf("body: %d bytes, want %d\n%s", len(body), len(tt.want), head)

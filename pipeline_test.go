@@ -95,9 +95,7 @@ func TestConcurrentAnswersLeaveInOrder(t *testing.T) {
 			t.Fatalf("response %d: body of %d bytes %q..., want %d bytes for /%d", i, len(resp.Body), wiretest.Truncate(string(resp.Body)), len(want), i)
 		}
 	}
-	if !wiretest.Within(t, wiretest.Timeout, "the answering goroutines", wg.Wait) {
-		return
-	}
+	wiretest.Within(t, wiretest.Timeout, "the answering goroutines", wg.Wait)
 }
 
 // concurrentText is the body of the answer to /i.
