@@ -7,7 +7,10 @@ package tinyhttp
 // connection closes). A streamed body is read by the answering goroutine
 // while the read loop waits for it to be settled (see conn.go).
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 // eagerBodyLimit is the largest body read before its request is queued, like
 // tiny-http: small bodies then cost the application no read from the socket,
@@ -94,6 +97,21 @@ type streamBody struct {
 	n       int64 // bytes read so far
 	err     error // sticky: io.EOF once complete, or the failure
 	closed  bool  // the request was answered: reads fail
+	pinned  bool  // the application set the read deadline (setBodyReadDeadline)
+}
+
+// setBodyReadDeadline sets the deadline of r's body reads to t (zero: none)
+// in place of the body timeout (http.ResponseController.SetReadDeadline).
+// A request without a streamed body reads nothing more from the
+// connection: nothing to do.
+func (c *conn) setBodyReadDeadline(r *Request, t time.Time) error {
+	b := r.stream
+	if b == nil || b.closed || b.err != nil {
+		return nil
+	}
+	b.pinned = true
+	c.setReadDeadline(t)
+	return nil
 }
 
 // consumed reports whether the whole body has been read.
@@ -119,7 +137,9 @@ func (b *streamBody) Read(p []byte) (int, error) {
 		b.fail(err)
 		return 0, err
 	}
-	b.c.setReadTimeout(b.c.srv.cfg.bodyReadTimeout)
+	if !b.pinned {
+		b.c.setReadTimeout(b.c.srv.cfg.bodyReadTimeout)
+	}
 	n, err := b.src.Read(p)
 	b.n += int64(n)
 	if err == nil && b.limited.R != nil && b.limited.N == 0 {

@@ -34,8 +34,12 @@ package tinyhttp
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -101,6 +105,81 @@ type conn struct {
 	resolved  resolution
 	upgraded  bool
 	wake      chan struct{} // capacity 1: tells the read loop (or finish) to look again
+	ext       *connExtra    // what few connections need, made on first use (extra)
+}
+
+// connExtra holds the state that only some connections need, so that the
+// rest do not pay for it in memory. Guarded by mu.
+type connExtra struct {
+	ctx      context.Context         // the connection's context: requests' contexts derive from it
+	cancel   context.CancelCauseFunc // ends ctx
+	loopDone chan struct{}           // closed when the read loop has stopped (handOver waits for it)
+	tls      *tls.ConnectionState    // on HTTPS, once asked for
+}
+
+// extra returns the connection's connExtra, making it. Called with mu held.
+func (c *conn) extra() *connExtra {
+	if c.ext == nil {
+		c.ext = &connExtra{}
+	}
+	return c.ext
+}
+
+// baseContext returns the context the connection's requests derive theirs
+// from: it carries net/http's ServerContextKey and LocalAddrContextKey
+// values and ends when the client goes away, the connection breaks or
+// closes, or the server closes.
+func (c *conn) baseContext() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.extra()
+	if e.ctx == nil {
+		ctx := context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
+		e.ctx, e.cancel = context.WithCancelCause(ctx)
+		if c.broken {
+			e.cancel(ErrConnectionClosed)
+		}
+	}
+	return e.ctx
+}
+
+// endContext ends the connection's context, if it has one, with cause.
+// Called with mu held.
+func (c *conn) endContext(cause error) {
+	if c.ext != nil && c.ext.cancel != nil {
+		c.ext.cancel(cause)
+	}
+}
+
+// tlsState returns the TLS connection state, nil on plain connections.
+func (c *conn) tlsState() *tls.ConnectionState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tc, ok := c.rwc.(*tls.Conn)
+	if !ok || !c.secure {
+		return nil
+	}
+	e := c.extra()
+	if e.tls == nil {
+		st := tc.ConnectionState()
+		e.tls = &st
+	}
+	return e.tls
+}
+
+// remoteAddr is the client's address, nil on a Unix socket.
+func (c *conn) remoteAddr() net.Addr { return c.remote }
+
+// readFailed ends the connection's context when a read of the next request
+// failed other than by a deadline (which the server sets itself): the
+// client closed or reset the connection.
+func (c *conn) readFailed(err error) {
+	if err == nil || isTimeout(err) {
+		return
+	}
+	c.mu.Lock()
+	c.endContext(fmt.Errorf("%w: %w", ErrClientDisconnected, err))
+	c.mu.Unlock()
 }
 
 func newConn(srv *Server, rwc net.Conn) *conn {
@@ -146,6 +225,7 @@ func (c *conn) breakLocked() {
 		return
 	}
 	c.broken = true
+	c.endContext(ErrConnectionClosed)
 	c.seq.wakeWaiters()
 	c.signal()
 }
@@ -211,7 +291,7 @@ func (c *conn) readRequest() bool {
 	if !c.awaitFirstByte() {
 		return false
 	}
-	r := &Request{answer: c, remote: c.remote, secure: c.secure}
+	r := &Request{answer: c, secure: c.secure}
 	r.head.headers = r.hdrs[:0]
 	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits, c)
 	if err == nil {
@@ -356,6 +436,7 @@ func (c *conn) rejectRequest(err error, v HTTPVersion) {
 	case errors.As(err, &ne) && ne.Timeout():
 		status = StatusRequestTimeout // part of a head (or small body) arrived, then nothing
 	default:
+		c.readFailed(err)
 		return // EOF or a broken connection: nobody to answer
 	}
 	if v.Major != 1 {
@@ -401,6 +482,10 @@ func (c *conn) finish() {
 	c.broken = c.broken || !upgraded
 	c.closeDue = false // closed below
 	c.releaseWriter()
+	c.endContext(ErrConnectionClosed)
+	if c.ext != nil && c.ext.loopDone != nil {
+		close(c.ext.loopDone) // handOver may take the connection now
+	}
 	c.mu.Unlock()
 	if !upgraded {
 		if !broken {

@@ -55,6 +55,9 @@ var (
 	// ErrConnectionClosed is returned when the request's connection closed
 	// before its response could be written.
 	ErrConnectionClosed = errors.New("tinyhttp: connection closed")
+	// ErrClientDisconnected is the cause (context.Cause) of a request
+	// context that ended because the client closed or reset the connection.
+	ErrClientDisconnected = errors.New("tinyhttp: client disconnected")
 	// ErrNotUpgradable is returned by Upgrade for a request that did not ask to
 	// switch protocols (Connection: upgrade and Upgrade on HTTP/1.1).
 	ErrNotUpgradable = errors.New("tinyhttp: request did not ask for an upgrade")

@@ -52,6 +52,7 @@ func (c *conn) awaitFirstByte() bool {
 	stop := c.stopped()
 	c.mu.Unlock()
 	if err != nil || stop {
+		c.readFailed(err)
 		return false
 	}
 	c.startHead()

@@ -1,10 +1,13 @@
 package tinyhttp
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
 	"sync/atomic"
+	"time"
 )
 
 // inlineHeaders is how many header fields a Request holds without a separate
@@ -22,7 +25,7 @@ type Request struct {
 	answer  answerer // where the response goes: a connection or a test recorder
 	id      uint64   // the request's place on its connection
 	body    io.Reader
-	remote  net.Addr
+	ctx     atomic.Pointer[requestContext] // made by the first Context call
 	hdrs    [inlineHeaders]Header
 	bodyLen int64       // -1 unknown
 	eager   eagerBody   // body storage when read before queueing
@@ -30,6 +33,7 @@ type Request struct {
 
 	// Small fields together, so that they share one word.
 	answered atomic.Bool // Respond, IntoWriter or Upgrade was called
+	finished atomic.Bool // the answer is complete: the context ends (finish)
 	watched  atomic.Bool // the drop finalizer was set (dropwatch.go)
 	nhdrs    uint8       // fields held in hdrs, when head.headers is nil
 	hasEager bool        // the body is eager
@@ -46,6 +50,26 @@ type answerer interface {
 	trailers(r *Request) []Header
 	decodedBodyLimit() int64 // DecodedBody's bound (0: none)
 	dropper                  // answers r if it is dropped (dropwatch.go)
+
+	remoteAddr() net.Addr               // the client's address; nil on a Unix socket
+	baseContext() context.Context       // what r's context derives from
+	tlsState() *tls.ConnectionState     // nil on plain connections
+	streamer                            // responses written as they are made (stream.go)
+}
+
+// streamer is what net/http's ResponseWriter needs beyond Respond
+// (responsewriter.go).
+type streamer interface {
+	openStream(r *Request, resp *Response, fullDuplex bool) (responseStream, error)
+	informational(r *Request, resp *Response) error
+	hijack(r *Request, s responseStream) (net.Conn, error)
+	setBodyReadDeadline(r *Request, t time.Time) error
+}
+
+// requestContext is a request's context and its cancel function.
+type requestContext struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 }
 
 // Method returns the request method, case as sent.
@@ -88,7 +112,55 @@ func (r *Request) HTTPVersion() HTTPVersion { return r.head.version }
 func (r *Request) BodyLength() (int64, bool) { return r.bodyLen, r.bodyLen >= 0 }
 
 // RemoteAddr returns the client's address, or nil on a Unix socket.
-func (r *Request) RemoteAddr() net.Addr { return r.remote }
+func (r *Request) RemoteAddr() net.Addr { return r.answer.remoteAddr() }
+
+// TLS returns the state of the request's TLS connection: its version,
+// cipher suite, negotiated protocol and the client's certificates. nil on
+// a plain connection.
+func (r *Request) TLS() *tls.ConnectionState {
+	if !r.secure {
+		return nil
+	}
+	return r.answer.tlsState()
+}
+
+// Context returns the request's context. It ends, with context.Cause
+// saying why, when the client closes or resets the connection
+// (ErrClientDisconnected), the connection breaks or closes
+// (ErrConnectionClosed), the server is closed (ErrServerClosed, wrapping
+// Shutdown's context's cause when Shutdown gave up waiting), or once the
+// request is answered: Respond returned, IntoWriter's writer was closed,
+// Upgrade returned, or Handle's handler returned (ErrAlreadyAnswered). Its
+// values include net/http's http.ServerContextKey and
+// http.LocalAddrContextKey. A request whose Context is never called pays
+// nothing for it.
+//
+// The client going away is seen while the connection waits for its next
+// request, that is once the request's body is read (or when it has none);
+// a client that closes after a request that asked to close the connection
+// (Connection: close, or HTTP/1.0) is seen when its response is written.
+func (r *Request) Context() context.Context {
+	if rc := r.ctx.Load(); rc != nil {
+		return rc.ctx
+	}
+	ctx, cancel := context.WithCancelCause(r.answer.baseContext())
+	if !r.ctx.CompareAndSwap(nil, &requestContext{ctx, cancel}) {
+		cancel(nil)
+		return r.ctx.Load().ctx
+	}
+	if r.finished.Load() {
+		cancel(ErrAlreadyAnswered) // answered while the context was being made
+	}
+	return ctx
+}
+
+// finish marks the answer complete and ends the request's context.
+func (r *Request) finish() {
+	r.finished.Store(true)
+	if rc := r.ctx.Load(); rc != nil {
+		rc.cancel(ErrAlreadyAnswered)
+	}
+}
 
 // Secure reports whether the request arrived over TLS.
 func (r *Request) Secure() bool { return r.secure }
@@ -128,7 +200,9 @@ func (r *Request) Respond(resp *Response) error {
 		resp.closeBody()
 		return ErrAlreadyAnswered
 	}
-	return r.answer.respond(r, resp)
+	err := r.answer.respond(r, resp)
+	r.finish()
+	return err
 }
 
 // claimAnswer marks the request answered, once, and stops watching for its
@@ -155,7 +229,25 @@ func (r *Request) IntoWriter() (io.WriteCloser, error) {
 	if !r.claimAnswer() {
 		return nil, ErrAlreadyAnswered
 	}
-	return r.answer.intoWriter(r)
+	w, err := r.answer.intoWriter(r)
+	if err != nil {
+		r.finish()
+		return nil, err
+	}
+	return &finishingWriter{WriteCloser: w, r: r}, nil
+}
+
+// finishingWriter ends its request's context when it is closed.
+type finishingWriter struct {
+	io.WriteCloser
+	r *Request
+}
+
+// Close closes the writer and ends the request's context.
+func (w *finishingWriter) Close() error {
+	err := w.WriteCloser.Close()
+	w.r.finish()
+	return err
 }
 
 // Upgrade switches the connection to another protocol (RFC 9110 §7.8): it
@@ -182,7 +274,9 @@ func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 	if err != nil && !errors.Is(err, ErrConnectionClosed) {
 		r.answered.Store(false) // nothing was written: the request can still be answered
 		r.answer.rewatch(r)
+		return conn, err
 	}
+	r.finish()
 	return conn, err
 }
 

@@ -18,6 +18,21 @@ type deadlineWriter struct {
 	timeout time.Duration
 	expires time.Time // the deadline last set
 	fresh   time.Time // a clock reading the next renew may use instead of reading the clock
+	pinned  bool      // the application set the deadline (pin): no renewal until unpin
+}
+
+// pin sets the write deadline to t (zero: none) and stops renewals, for a
+// streamed response whose handler set its own deadline
+// (http.ResponseController.SetWriteDeadline).
+func (w *deadlineWriter) pin(t time.Time) {
+	w.pinned = true
+	w.conn.SetWriteDeadline(t)
+}
+
+// unpin lets the write timeout govern again, from the next write.
+func (w *deadlineWriter) unpin() {
+	w.pinned = false
+	w.expires = time.Time{} // the next renew sets the deadline
 }
 
 // writeChunkForDeadline bounds each ReadFrom step, so that the write timeout
@@ -29,7 +44,7 @@ const writeChunkForDeadline = 4 << 20
 // update per response, and a stalled client is still cut off between
 // (1-renewSlack)×timeout and timeout after its last progress.
 func (w *deadlineWriter) renew() {
-	if w.timeout <= 0 {
+	if w.timeout <= 0 || w.pinned {
 		return
 	}
 	now := w.fresh

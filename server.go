@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -182,6 +183,28 @@ type Server struct {
 	done      chan struct{} // closed when the server stops accepting
 	closeOnce sync.Once
 	connCount atomic.Int64
+
+	baseOnce sync.Once
+	base     context.Context // carries http.ServerContextKey (baseContext)
+}
+
+// baseContext returns the context every connection's context derives from:
+// it carries, under http.ServerContextKey, an *http.Server that describes
+// this server (its address and timeouts) for handlers that look for one;
+// it does not run.
+func (s *Server) baseContext() context.Context {
+	s.baseOnce.Do(func() {
+		hs := &http.Server{
+			Addr:              s.ln.Addr().String(),
+			ReadHeaderTimeout: s.cfg.readHeaderTimeout,
+			WriteTimeout:      s.cfg.writeTimeout,
+			IdleTimeout:       s.cfg.idleTimeout,
+			MaxHeaderBytes:    s.cfg.headLimits.maxHeader,
+			TLSConfig:         s.cfg.tls,
+		}
+		s.base = context.WithValue(context.Background(), http.ServerContextKey, hs)
+	})
+	return s.base
 }
 
 // HTTP starts a plain HTTP server on a TCP address ("host:port"; port 0
@@ -424,9 +447,14 @@ func (s *Server) NumConnections() int { return int(s.connCount.Load()) }
 // ones included, are closed, queued requests are dropped and receivers get
 // ErrServerClosed. No goroutine of the server outlives it.
 func (s *Server) Close() error {
+	return s.closeWith(ErrServerClosed)
+}
+
+// closeWith is Close; cause ends the contexts of the requests in flight.
+func (s *Server) closeWith(cause error) error {
 	err := s.stopAccepting()
 	s.q.close(true)
-	s.closeConns()
+	s.closeConns(cause)
 	s.tasks.Wait()
 	if perr := s.pool.release(); err == nil {
 		err = perr
@@ -451,8 +479,8 @@ func (s *Server) stopAccepting() error {
 	return err
 }
 
-// closeConns closes every connection.
-func (s *Server) closeConns() {
+// closeConns closes every connection, ending their contexts with cause.
+func (s *Server) closeConns(cause error) {
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -464,7 +492,10 @@ func (s *Server) closeConns() {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.breakConn()
+		c.mu.Lock()
+		c.endContext(cause)
+		c.breakLocked()
+		c.unlock()
 	}
 	for _, u := range ups {
 		u.Close()
@@ -493,7 +524,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for s.httpConns() > 0 {
 		select {
 		case <-ctx.Done():
-			s.Close()
+			s.closeWith(fmt.Errorf("%w: Shutdown: %w", ErrServerClosed, context.Cause(ctx)))
 			return ctx.Err()
 		case <-t.C:
 		}

@@ -3,8 +3,12 @@ package tinyhttp
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
 	"io"
 	"net"
+	"time"
 
 	"github.com/c0c8f223/tinyhttp/internal/testhook"
 )
@@ -15,7 +19,7 @@ func init() { testhook.NewRequest = newDetachedRequest }
 
 // newDetachedRequest builds a request whose answer goes to spec.Sink.
 func newDetachedRequest(spec testhook.Spec) any {
-	r := &Request{answer: sinkAnswerer{spec.Sink}, remote: spec.Remote, secure: spec.Secure}
+	r := &Request{answer: sinkAnswerer{spec.Sink, spec.Remote}, secure: spec.Secure}
 	r.head = requestHead{
 		method:  Method(spec.Method),
 		target:  spec.Target,
@@ -33,7 +37,10 @@ func newDetachedRequest(spec testhook.Spec) any {
 }
 
 // sinkAnswerer hands a detached request's answer to its sink.
-type sinkAnswerer struct{ sink testhook.Sink }
+type sinkAnswerer struct {
+	sink   testhook.Sink
+	remote net.Addr
+}
 
 func (a sinkAnswerer) respond(_ *Request, resp *Response) error {
 	if err := resp.validate(); err != nil {
@@ -53,6 +60,59 @@ func (a sinkAnswerer) upgrade(_ *Request, protocol string, resp *Response) (net.
 }
 
 func (a sinkAnswerer) trailers(*Request) []Header { return nil }
+
+func (a sinkAnswerer) remoteAddr() net.Addr { return a.remote }
+
+func (a sinkAnswerer) baseContext() context.Context { return context.Background() }
+
+func (a sinkAnswerer) tlsState() *tls.ConnectionState { return nil }
+
+// openStream collects the streamed body: the sink gets the whole response
+// when the stream ends.
+func (a sinkAnswerer) openStream(_ *Request, resp *Response, _ bool) (responseStream, error) {
+	if err := resp.validate(); err != nil {
+		a.sink.Respond(Empty(StatusInternalServerError))
+		return nil, err
+	}
+	return &sinkStream{sink: a.sink, resp: resp}, nil
+}
+
+// informational responses have nowhere to go without a connection.
+func (a sinkAnswerer) informational(*Request, *Response) error { return nil }
+
+func (a sinkAnswerer) hijack(*Request, responseStream) (net.Conn, error) {
+	return nil, errors.New("tinyhttptest: Hijack needs a real connection; test it over a socket")
+}
+
+func (a sinkAnswerer) setBodyReadDeadline(*Request, time.Time) error { return nil }
+
+// sinkStream is a responseStream for a detached request.
+type sinkStream struct {
+	sink  testhook.Sink
+	resp  *Response
+	body  bytes.Buffer
+	ended bool
+}
+
+func (s *sinkStream) Write(p []byte) (int, error) { return s.body.Write(p) }
+
+func (s *sinkStream) ReadFrom(src io.Reader) (int64, error) { return s.body.ReadFrom(src) }
+
+func (s *sinkStream) Flush() error { return nil }
+
+func (s *sinkStream) End(trailers []Header) error {
+	if s.ended {
+		return nil
+	}
+	s.ended = true
+	s.resp.closeBody()
+	s.resp.setReader(bytes.NewReader(s.body.Bytes()), int64(s.body.Len()))
+	return s.sink.Respond(s.resp)
+}
+
+func (s *sinkStream) Abort() { s.ended = true }
+
+func (s *sinkStream) SetWriteDeadline(time.Time) error { return nil }
 
 func (a sinkAnswerer) decodedBodyLimit() int64 { return DefaultMaxDecodedBodyBytes }
 

@@ -79,15 +79,66 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 		c.resolve(r.id, stopReading)
 		return nil, err
 	}
+	return c.handOver(r), nil
+}
+
+// hijack hands the connection over to the application without a response
+// (net/http's Hijacker, responsewriter.go). With stream, the application
+// already holds the turn of r's response and the head is out; otherwise it
+// waits for the earlier responses to be written.
+func (c *conn) hijack(r *Request, rs responseStream) (net.Conn, error) {
+	stream, _ := rs.(*connStream)
+	if b := r.stream; b != nil {
+		b.closed = true // the rest of the body is the application's to read from the connection
+	}
+	if stream == nil {
+		if err := c.awaitTurn(r.id, true); err != nil {
+			return nil, err
+		}
+	} else {
+		stream.ended = true
+		stream.unpin()
+	}
+	if err := c.bw.Flush(); err != nil {
+		c.mu.Lock()
+		c.breakLocked()
+		c.complete(true, nil)
+		c.continueTurn()
+		c.unlock()
+		c.resolve(r.id, stopReading)
+		return nil, err
+	}
+	return c.handOver(r), nil
+}
+
+// handOver gives the connection, now after r's response, to the
+// application: nothing more goes through the sequencer, and the read loop
+// stops. When the read loop waits on r (an upgrade request, or one whose
+// body it waits for) it is told so; otherwise it may be reading a next
+// request, and is interrupted and waited for, so that the bytes it holds
+// are the application's. Called with the turn taken.
+func (c *conn) handOver(r *Request) *upgradedConn {
 	c.mu.Lock()
 	c.upgraded = true
-	c.complete(true, nil) // nothing more goes through the sequencer
+	c.complete(true, nil)
 	c.endTurn()
+	var loopDone chan struct{}
+	if !(c.waiting && c.waitingID == r.id) {
+		loopDone = make(chan struct{})
+		c.extra().loopDone = loopDone
+		c.readStop = true
+		c.setReadDeadline(aLongTimeAgo) // whatever it reads, it stops
+	}
 	c.unlock()
-	c.resolve(r.id, handedOver)
+	if loopDone != nil {
+		c.signal()
+		<-loopDone
+	} else {
+		c.resolve(r.id, handedOver)
+	}
 	c.graceUntil.Store(0)
 	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
-	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, br: c.br}), nil
+	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, br: c.br})
 }
 
 // appendUpgradeHead appends resp's head for a protocol switch: no body and
