@@ -167,6 +167,9 @@ func (c *conn) tlsState() *tls.ConnectionState {
 	return e.tls
 }
 
+// logf logs msg to the server's error log.
+func (c *conn) logf(msg string) { c.srv.cfg.errorLog.Print(msg) }
+
 // remoteAddr is the client's address, nil on a Unix socket.
 func (c *conn) remoteAddr() net.Addr { return c.remote }
 

@@ -45,7 +45,9 @@ func prepareFor(resp *Response, x exchange, policy *responsePolicy) outgoing {
 // encodeAndFrame sets resp, content-coded as o.x accepts and policy allows,
 // as o's response, and chooses its framing.
 func (o *outgoing) encodeAndFrame(resp *Response, policy *responsePolicy) {
-	if resp.compress || policy.compress != nil {
+	if resp.flags&fromHandler != 0 {
+		o.x.teChunked = -1 // net/http ignores TE
+	} else if resp.compress || policy.compress != nil {
 		resp = applyContentCoding(resp, &o.x, policy.compress)
 	}
 	o.resp, o.f = resp, resp.chooseFraming(&o.x)
@@ -125,6 +127,9 @@ func (r *Response) chooseFraming(x *exchange) framing {
 		return frameNone
 	}
 	known := r.length >= 0
+	if r.flags&fromHandler != 0 && x.head && !known {
+		return frameNone // net/http sends a HEAD response of unknown length without framing fields
+	}
 	if !x.version.atLeast(1, 1) {
 		if known {
 			return frameLength

@@ -51,10 +51,11 @@ type answerer interface {
 	decodedBodyLimit() int64 // DecodedBody's bound (0: none)
 	dropper                  // answers r if it is dropped (dropwatch.go)
 
-	remoteAddr() net.Addr               // the client's address; nil on a Unix socket
-	baseContext() context.Context       // what r's context derives from
-	tlsState() *tls.ConnectionState     // nil on plain connections
-	streamer                            // responses written as they are made (stream.go)
+	remoteAddr() net.Addr           // the client's address; nil on a Unix socket
+	baseContext() context.Context   // what r's context derives from
+	tlsState() *tls.ConnectionState // nil on plain connections
+	streamer                        // responses written as they are made (stream.go)
+	logf(msg string)                // logs one of the server's own errors
 }
 
 // streamer is what net/http's ResponseWriter needs beyond Respond

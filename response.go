@@ -48,7 +48,22 @@ type Response struct {
 	kind     bodyKind
 	close    bool // the application asked for Connection: close
 	compress bool // WithCompression: encode the body if the client accepts a coding
+	flags    responseFlags
 }
+
+// responseFlags mark responses that follow net/http's conventions instead
+// of tinyhttp's: those that Request.Handle builds from a ResponseWriter.
+type responseFlags uint8
+
+const (
+	// fromHandler: no Server field and no server-wide compression (net/http
+	// adds neither), Content-Length for any declared length, the request's
+	// TE preference ignored, and no framing field on a HEAD response of
+	// unknown length.
+	fromHandler responseFlags = 1 << iota
+	// noDate: the handler set a Date field without a value, asking for none.
+	noDate
+)
 
 // NewResponse builds a response. length is the body's length in bytes, or a
 // negative number when it is unknown (the body is then sent chunked, or

@@ -44,10 +44,10 @@ func writeOutgoing(w *bufio.Writer, o *outgoing, now time.Time, srv *responsePol
 func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, closeAfter bool, srv *responsePolicy) []byte {
 	b = appendStatusLine(b, r.status)
 	hasDate, hasServer := dateAndServer(r.headers)
-	if !hasDate {
+	if !hasDate && r.flags&noDate == 0 {
 		b = appendDate(b, now)
 	}
-	if !hasServer && srv.server != "" {
+	if !hasServer && srv.server != "" && r.flags&fromHandler == 0 {
 		b = append(b, "Server: "...)
 		b = append(b, srv.server...)
 		b = append(b, "\r\n"...)

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"time"
 
@@ -62,6 +63,8 @@ func (a sinkAnswerer) upgrade(_ *Request, protocol string, resp *Response) (net.
 func (a sinkAnswerer) trailers(*Request) []Header { return nil }
 
 func (a sinkAnswerer) remoteAddr() net.Addr { return a.remote }
+
+func (a sinkAnswerer) logf(msg string) { log.Print(msg) }
 
 func (a sinkAnswerer) baseContext() context.Context { return context.Background() }
 

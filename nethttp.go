@@ -1,0 +1,257 @@
+package tinyhttp
+
+// net/http on the pull model: Request.Handle runs an http.Handler on a
+// request, with the *http.Request that net/http's own server would build
+// from the same bytes, and a ResponseWriter that behaves like net/http's
+// (responsewriter.go); Server.ServeHandler runs every request through one
+// handler. Routers, middleware, pprof, promhttp, http.FileServer and
+// httputil.ReverseProxy run unchanged.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"sync/atomic"
+)
+
+// ServeHandler is Serve with every request answered by h through Handle:
+// workers goroutines (at least one) pull requests and run h, until the
+// server is closed.
+func (s *Server) ServeHandler(workers int, h http.Handler) error {
+	return s.Serve(workers, func(r *Request) { r.Handle(h) })
+}
+
+// Handle answers r by running h. h sees the *http.Request net/http's server
+// would give it for the same bytes (URL, Host, Header, ContentLength,
+// TransferEncoding, Trailer, RemoteAddr, TLS, a Body streamed from the
+// connection, and r's Context) and a ResponseWriter that behaves like
+// net/http's: implicit 200, Content-Type sniffing, Content-Length for small
+// complete bodies and chunked otherwise, http.Flusher, http.Hijacker,
+// io.ReaderFrom (sendfile), trailers, 1xx responses, and the deadlines and
+// full duplex of http.ResponseController. Handle returns once h has
+// returned and its response is written or queued (pipelined responses
+// leave in request order); the error is the response's, or the panic of h,
+// which answers 500 (or cuts the connection if the head was sent already).
+// Strings in the *http.Request stay valid after h returns.
+func (r *Request) Handle(h http.Handler) error {
+	if r.Answered() {
+		return ErrAlreadyAnswered
+	}
+	hr, err := r.httpRequest()
+	if err != nil {
+		// net/http answers 400 when it cannot make an *http.Request.
+		r.Respond(Empty(StatusBadRequest).WithHeader(Header{Field: "Connection", Value: "close"}))
+		return err
+	}
+	return newResponseWriter(r, hr).serve(h)
+}
+
+// ErrHandlerPanic wraps the value an http.Handler run by Handle panicked with.
+var ErrHandlerPanic = errors.New("tinyhttp: handler panicked")
+
+// errBadTrailerKey is net/http's refusal of a Trailer field that names a
+// framing field.
+var errBadTrailerKey = fmt.Errorf("%w: bad trailer key", ErrMalformedRequest)
+
+// httpRequest builds the *http.Request for r as net/http's server does
+// (net/http.readRequest and readTransfer).
+func (r *Request) httpRequest() (*http.Request, error) {
+	method, target := string(r.head.method), r.head.target
+	u, err := parseRequestTarget(method, target)
+	if err != nil {
+		return nil, err
+	}
+	header := canonicalHeader(r.Headers())
+	host := u.Host
+	if host == "" {
+		if v := header["Host"]; len(v) > 0 {
+			host = v[0]
+		}
+	}
+	delete(header, "Host")
+	fixPragmaCacheControl(header)
+	hr := http.Request{
+		Method:     method,
+		URL:        u,
+		Proto:      protoString(r.head.version),
+		ProtoMajor: int(r.head.version.Major),
+		ProtoMinor: int(r.head.version.Minor),
+		Header:     header,
+		Host:       host,
+		Close:      !r.head.keepAlive,
+		RemoteAddr: remoteString(r),
+		RequestURI: target,
+		TLS:        r.TLS(),
+	}
+	if err := r.fillTransfer(&hr); err != nil {
+		return nil, err
+	}
+	return hr.WithContext(r.Context()), nil
+}
+
+// parseRequestTarget parses the request-target like net/http: an
+// authority alone for CONNECT, otherwise url.ParseRequestURI (which keeps
+// RawPath and takes absolute-form and "*").
+func parseRequestTarget(method, target string) (*url.URL, error) {
+	justAuthority := method == "CONNECT" && !strings.HasPrefix(target, "/")
+	raw := target
+	if justAuthority {
+		raw = "http://" + target
+	}
+	u, err := url.ParseRequestURI(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: request-target: %w", ErrMalformedRequest, err)
+	}
+	if justAuthority {
+		u.Scheme = "" // net/http strips the bogus scheme back off
+	}
+	return u, nil
+}
+
+// canonicalHeader builds an http.Header from fields in the order sent: keys
+// canonicalised, repeated fields kept in order, and every value slice cut
+// from one backing array, as net/textproto does.
+func canonicalHeader(fields []Header) http.Header {
+	header := make(http.Header, len(fields))
+	values := make([]string, len(fields))
+	for _, f := range fields {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Field))
+		if vv, ok := header[k]; ok {
+			header[k] = append(vv, f.Value)
+			continue
+		}
+		values[0] = f.Value
+		header[k] = values[:1:1]
+		values = values[1:]
+	}
+	return header
+}
+
+// fixPragmaCacheControl is net/http's: "Pragma: no-cache" without
+// Cache-Control reads as "Cache-Control: no-cache" (RFC 7234 §5.4).
+func fixPragmaCacheControl(h http.Header) {
+	if hp, ok := h["Pragma"]; ok && len(hp) > 0 && hp[0] == "no-cache" {
+		if _, ok := h["Cache-Control"]; !ok {
+			h["Cache-Control"] = []string{"no-cache"}
+		}
+	}
+}
+
+// protoString returns "HTTP/1.1" for v = 1.1.
+func protoString(v HTTPVersion) string {
+	switch v {
+	case HTTPVersion{1, 1}:
+		return "HTTP/1.1"
+	case HTTPVersion{1, 0}:
+		return "HTTP/1.0"
+	}
+	return fmt.Sprintf("HTTP/%d.%d", v.Major, v.Minor)
+}
+
+// remoteString is http.Request.RemoteAddr: "ip:port", or "@" on a Unix
+// socket (what net/http's server shows for an unnamed peer).
+func remoteString(r *Request) string {
+	if a := r.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return "@"
+}
+
+// fillTransfer sets the body fields like net/http's readTransfer: a
+// chunked body has ContentLength -1 and TransferEncoding ["chunked"] (the
+// field leaves Header, and Content-Length with it), its declared trailers
+// are keys of Trailer, and a request without a body has http.NoBody.
+func (r *Request) fillTransfer(hr *http.Request) error {
+	chunked := r.head.chunked
+	hr.ContentLength = r.bodyLen
+	if chunked {
+		hr.TransferEncoding = []string{"chunked"}
+		delete(hr.Header, "Transfer-Encoding")
+		delete(hr.Header, "Content-Length")
+		if err := declareTrailers(hr); err != nil {
+			return err
+		}
+	}
+	if !chunked && r.bodyLen == 0 {
+		hr.Body = http.NoBody
+		return nil
+	}
+	hr.Body = &handlerBody{r: r, hr: hr}
+	return nil
+}
+
+// declareTrailers moves the Trailer field of a chunked request into the
+// keys of hr.Trailer, refusing the framing fields as net/http does.
+func declareTrailers(hr *http.Request) error {
+	vv, ok := hr.Header["Trailer"]
+	if !ok {
+		return nil
+	}
+	delete(hr.Header, "Trailer")
+	trailer := make(http.Header)
+	for _, v := range vv {
+		for key := range strings.SplitSeq(v, ",") {
+			key = http.CanonicalHeaderKey(textproto.TrimString(key))
+			switch key {
+			case "Transfer-Encoding", "Trailer", "Content-Length":
+				return fmt.Errorf("%w %q", errBadTrailerKey, key)
+			case "":
+				continue
+			}
+			trailer[key] = nil
+		}
+	}
+	if len(trailer) > 0 {
+		hr.Trailer = trailer
+	}
+	return nil
+}
+
+// handlerBody is the Body of the *http.Request that Handle builds: it reads
+// the request's body from the connection (the first read sends 100
+// Continue when the client waits for it) and fills the request's Trailer
+// at the end.
+type handlerBody struct {
+	r      *Request
+	hr     *http.Request
+	closed atomic.Bool
+	sawEOF bool
+}
+
+// Read reads the body; after Close, or once the response has taken it over,
+// it fails with http.ErrBodyReadAfterClose as net/http's does.
+func (b *handlerBody) Read(p []byte) (int, error) {
+	if b.closed.Load() {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	n, err := b.r.Body().Read(p)
+	switch {
+	case err == io.EOF && !b.sawEOF:
+		b.sawEOF = true
+		b.fillTrailers()
+	case errors.Is(err, ErrBodyClosed):
+		err = http.ErrBodyReadAfterClose
+	}
+	return n, err
+}
+
+// fillTrailers copies the received trailer fields into hr.Trailer.
+func (b *handlerBody) fillTrailers() {
+	for _, t := range b.r.Trailers() {
+		if b.hr.Trailer == nil {
+			b.hr.Trailer = make(http.Header)
+		}
+		k := textproto.CanonicalMIMEHeaderKey(string(t.Field))
+		b.hr.Trailer[k] = append(b.hr.Trailer[k], t.Value)
+	}
+}
+
+// Close stops reads; what is left unread is the server's to discard.
+func (b *handlerBody) Close() error {
+	b.closed.Store(true)
+	return nil
+}

@@ -1,0 +1,500 @@
+package tinyhttp
+
+// The http.ResponseWriter that Request.Handle gives a handler (nethttp.go),
+// point by point like net/http's: a small body that the handler completes
+// is sent with Content-Length in one Respond (which batches with the
+// responses pipelined around it); a larger or flushed one opens a stream
+// (stream.go) that holds the connection's write turn, chunked unless the
+// handler declared a Content-Length.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/textproto"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// bufferBeforeChunking is how much body a handler may write before its
+// response starts streaming: net/http's 2048 bytes, so that the same
+// handler gets the same framing on both servers (a body it completes within
+// it is sent with Content-Length).
+const bufferBeforeChunking = 2048
+
+// sniffLen is how many leading body bytes http.DetectContentType looks at.
+const sniffLen = 512
+
+// responseWriter is Handle's http.ResponseWriter. It is used by the
+// handler's goroutine only, like net/http's.
+type responseWriter struct {
+	r      *Request
+	hr     *http.Request
+	header http.Header // the handler's map
+	frozen http.Header // header as of WriteHeader, when the handler had called Header
+	stream responseStream
+
+	status      int
+	buf         []byte // body bytes before the stream opens
+	written     int64  // body bytes the handler wrote
+	declaredLen int64  // the handler's Content-Length; -1 none
+	writeDL     *time.Time
+
+	calledHeader bool
+	wroteHeader  bool
+	hijacked     bool
+	fullDuplex   bool
+	streamErr    error // the stream failed to open: writes fail with it
+}
+
+// newResponseWriter returns the writer for r, whose *http.Request is hr.
+func newResponseWriter(r *Request, hr *http.Request) *responseWriter {
+	return &responseWriter{r: r, hr: hr, declaredLen: -1}
+}
+
+// serve runs h and answers with what it wrote.
+func (w *responseWriter) serve(h http.Handler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = w.recovered(v)
+		}
+	}()
+	h.ServeHTTP(w, w.hr)
+	return w.finishRequest()
+}
+
+// Header returns the header map; changes after WriteHeader (or the first
+// Write) have no effect, except on 1xx responses and declared trailers.
+func (w *responseWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = make(http.Header)
+	}
+	w.calledHeader = true
+	return w.header
+}
+
+// WriteHeader sends a 1xx informational response at once, or sets the
+// final status and freezes the header. A code outside 100–999 panics, as
+// in net/http.
+func (w *responseWriter) WriteHeader(code int) {
+	if w.hijacked {
+		w.r.answer.logf("tinyhttp: WriteHeader on a hijacked connection")
+		return
+	}
+	if w.wroteHeader {
+		w.r.answer.logf("tinyhttp: superfluous WriteHeader call")
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		w.sendInformational(code)
+		return
+	}
+	w.wroteHeader, w.status = true, code
+	if w.calledHeader {
+		w.frozen = w.header.Clone()
+	}
+	if cl := w.frozen.Get("Content-Length"); cl != "" {
+		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
+			w.declaredLen = v
+		} else {
+			w.r.answer.logf(fmt.Sprintf("tinyhttp: invalid Content-Length of %q", cl))
+			w.frozen.Del("Content-Length")
+		}
+	}
+}
+
+// sendInformational writes a 1xx response with the current header.
+func (w *responseWriter) sendInformational(code int) {
+	resp := newResponse(StatusCode(code))
+	resp.headers = appendFields(resp.headers, w.header, nil)
+	resp.trusted = int32(len(resp.headers))
+	w.r.answer.informational(w.r, resp)
+}
+
+// Write writes body bytes, sending the head first if needed.
+func (w *responseWriter) Write(p []byte) (int, error) { return w.write(len(p), p, "") }
+
+// WriteString is Write for a string.
+func (w *responseWriter) WriteString(s string) (int, error) { return w.write(len(s), nil, s) }
+
+// write is Write of p or s (n bytes), with net/http's errors: ErrHijacked,
+// ErrBodyNotAllowed (a status without a body), ErrContentLength (past the
+// declared length; nothing of the write is sent).
+func (w *responseWriter) write(n int, p []byte, s string) (int, error) {
+	if w.hijacked {
+		return 0, http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if !StatusCode(w.status).bodyAllowed() {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.written += int64(n)
+	if w.declaredLen >= 0 && w.written > w.declaredLen {
+		return 0, http.ErrContentLength
+	}
+	if w.stream == nil && len(w.buf)+n <= bufferBeforeChunking {
+		if w.buf == nil {
+			w.buf = make([]byte, 0, bufferBeforeChunking)
+		}
+		w.buf = append(append(w.buf, p...), s...)
+		return n, nil
+	}
+	if w.stream == nil {
+		first := p
+		if p == nil {
+			first = []byte(s[:min(len(s), sniffLen)])
+		}
+		if err := w.openStream(first); err != nil {
+			return 0, err
+		}
+	}
+	if p == nil {
+		return io.WriteString(w.stream, s)
+	}
+	return w.stream.Write(p)
+}
+
+// ReadFrom copies src into the body: the first bytes through the buffer
+// (for Content-Type sniffing), then, with a declared Content-Length,
+// through the connection's ReadFrom (sendfile for a file on plain TCP), as
+// http.ServeContent and http.FileServer expect.
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.hijacked {
+		return 0, http.ErrHijacked
+	}
+	var n int64
+	if w.stream == nil {
+		n0, err := io.CopyBuffer(writerOnly{w}, io.LimitReader(src, sniffLen), make([]byte, sniffLen))
+		n += n0
+		if err != nil || n0 < sniffLen {
+			return n, err
+		}
+		if err := w.openStream(nil); err != nil {
+			return n, err
+		}
+	}
+	if !StatusCode(w.status).bodyAllowed() {
+		return n, http.ErrBodyNotAllowed
+	}
+	m, err := w.stream.ReadFrom(src) // cut at the declared length, if any
+	w.written += m
+	return n + m, err
+}
+
+// Flush sends the head and the body written so far.
+func (w *responseWriter) Flush() { w.FlushError() }
+
+// FlushError is Flush with its error, for http.ResponseController.
+func (w *responseWriter) FlushError() error {
+	if w.hijacked {
+		return http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.stream == nil {
+		if err := w.openStream(nil); err != nil {
+			return err
+		}
+	}
+	return w.stream.Flush()
+}
+
+// Hijack hands the connection over to the handler, like net/http's: what
+// was written is sent first, bytes the client already sent are in the
+// returned reader, and the server forgets the connection.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	if w.wroteHeader && w.stream == nil {
+		if err := w.openStream(nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	if w.stream == nil && !w.r.claimAnswer() {
+		return nil, nil, ErrAlreadyAnswered
+	}
+	nc, err := w.r.answer.hijack(w.r, w.stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.hijacked = true
+	return nc, bufio.NewReadWriter(bufio.NewReader(nc), bufio.NewWriter(nc)), nil
+}
+
+// SetReadDeadline sets the deadline of the request body's reads.
+func (w *responseWriter) SetReadDeadline(t time.Time) error {
+	return w.r.answer.setBodyReadDeadline(w.r, t)
+}
+
+// SetWriteDeadline sets the deadline of the response's writes, in place of
+// the server's write timeout.
+func (w *responseWriter) SetWriteDeadline(t time.Time) error {
+	if w.stream != nil {
+		return w.stream.SetWriteDeadline(t)
+	}
+	w.writeDL = &t
+	return nil
+}
+
+// EnableFullDuplex lets the handler read the request body after the
+// response has started.
+func (w *responseWriter) EnableFullDuplex() error {
+	w.fullDuplex = true
+	return nil
+}
+
+// CloseNotify is the deprecated http.CloseNotifier, from the request's
+// context.
+func (w *responseWriter) CloseNotify() <-chan bool {
+	ch := make(chan bool, 1)
+	context.AfterFunc(w.r.Context(), func() { ch <- true })
+	return ch
+}
+
+// openStream sends the head (and the buffered body): the response streams
+// from now on. first is the write that overflowed the buffer, for
+// Content-Type sniffing when nothing was buffered.
+func (w *responseWriter) openStream(first []byte) error {
+	if w.streamErr != nil {
+		return w.streamErr
+	}
+	if !w.r.claimAnswer() {
+		w.streamErr = ErrAlreadyAnswered
+		return w.streamErr
+	}
+	s, err := w.r.answer.openStream(w.r, w.response(false, first), w.fullDuplex)
+	if err != nil {
+		w.streamErr = err
+		return err
+	}
+	w.stream = s
+	if w.writeDL != nil {
+		s.SetWriteDeadline(*w.writeDL)
+	}
+	if len(w.buf) > 0 {
+		if _, err := s.Write(w.buf); err != nil {
+			return err
+		}
+	}
+	w.buf = nil
+	return nil
+}
+
+// finishRequest answers with what the handler left: the whole response in
+// one Respond, or the end of the stream.
+func (w *responseWriter) finishRequest() error {
+	defer w.r.finish()
+	if w.hijacked {
+		return nil
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.stream == nil && w.hasTrailers() {
+		if err := w.openStream(nil); err != nil {
+			return err
+		}
+	}
+	if w.stream == nil {
+		if w.streamErr != nil {
+			return w.streamErr
+		}
+		return w.r.Respond(w.response(true, nil))
+	}
+	return w.stream.End(w.trailers())
+}
+
+// recovered answers for a handler that panicked with v: 500 if nothing was
+// sent, otherwise the connection is cut.
+func (w *responseWriter) recovered(v any) error {
+	if v != http.ErrAbortHandler {
+		buf := make([]byte, 64<<10)
+		buf = buf[:runtime.Stack(buf, false)]
+		w.r.answer.logf(fmt.Sprintf("tinyhttp: panic serving %s %s: %v\n%s", w.hr.Method, w.hr.RequestURI, v, buf))
+	}
+	defer w.r.finish()
+	switch {
+	case w.hijacked:
+	case w.stream != nil:
+		w.stream.Abort()
+	default:
+		w.r.Respond(Empty(StatusInternalServerError).WithHeader(Header{Field: "Connection", Value: "close"}))
+	}
+	if err, ok := v.(error); ok {
+		return fmt.Errorf("%w: %w", ErrHandlerPanic, err)
+	}
+	return fmt.Errorf("%w: %v", ErrHandlerPanic, v)
+}
+
+// response builds the Response for the head (and, when done, the body) from
+// the frozen header, as net/http's chunkWriter.writeHeader does.
+func (w *responseWriter) response(done bool, first []byte) *Response {
+	h := w.frozen
+	code := StatusCode(w.status)
+	resp := newResponse(code)
+	resp.flags = fromHandler
+	resp.threshold = math.MaxInt64 // any known length goes with Content-Length
+	if d, ok := h["Date"]; ok && len(d) == 0 {
+		resp.flags |= noDate
+	}
+	resp.headers = appendFields(resp.headers, h, resp)
+	if len(w.buf) > 0 {
+		first = w.buf
+	}
+	if _, typed := h["Content-Type"]; !typed && code.bodyAllowed() && len(first) > 0 && !w.hasTransferEncoding() {
+		resp.headers = append(resp.headers, Header{Field: "Content-Type", Value: http.DetectContentType(first)})
+	}
+	resp.trusted = int32(len(resp.headers))
+	resp.length = -1
+	switch {
+	case !code.bodyAllowed():
+		resp.length = 0
+	case w.declaredLen >= 0:
+		resp.length = w.declaredLen
+	case done && (w.hr.Method != http.MethodHead || len(w.buf) > 0):
+		resp.length = int64(len(w.buf))
+	}
+	if done && len(w.buf) > 0 {
+		resp.kind, resp.data = bodyBytes, w.buf
+	}
+	return resp
+}
+
+// appendFields appends the fields of h to hs in net/http's order (sorted by
+// key), as net/http writes them: invalid names dropped, line breaks in
+// values turned into spaces and the values trimmed; a value still invalid
+// (a NUL, say) is dropped rather than sent. With resp, the framing fields
+// are the server's: Content-Length becomes the framing, Transfer-Encoding
+// and Upgrade are dropped, "Connection: close" asks to close, Trailer is
+// kept, trailers (http.TrailerPrefix) are left for the end.
+func appendFields(hs []Header, h http.Header, resp *Response) []Header {
+	var small [16]string
+	keys := small[:0]
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		if resp != nil && skipFramingField(k, h[k], resp) {
+			continue
+		}
+		for _, v := range h[k] {
+			if v = sanitizeFieldValue(v); validFieldValue(v) {
+				hs = append(hs, Header{Field: HeaderField(k), Value: v})
+			}
+		}
+	}
+	return hs
+}
+
+// skipFramingField reports whether field k of a final response is the
+// server's to write, noting what it asks of resp.
+func skipFramingField(k string, vv []string, resp *Response) bool {
+	switch {
+	case k == "Content-Length", k == "Transfer-Encoding":
+		return true
+	case k == "Upgrade":
+		return resp.status != StatusUpgradeRequired
+	case k == "Connection":
+		for _, v := range vv {
+			resp.close = resp.close || valueHasToken(v, "close")
+		}
+		return true
+	case strings.HasPrefix(k, http.TrailerPrefix):
+		return true
+	}
+	return false
+}
+
+// sanitizeFieldValue is net/http's treatment of a field value: CR and LF
+// become spaces, then surrounding whitespace goes.
+func sanitizeFieldValue(v string) string {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	return textproto.TrimString(v)
+}
+
+// hasTransferEncoding reports whether the handler set Transfer-Encoding,
+// which stops net/http from sniffing a Content-Type.
+func (w *responseWriter) hasTransferEncoding() bool {
+	_, ok := w.frozen["Transfer-Encoding"]
+	return ok
+}
+
+// hasTrailers reports whether the handler declared trailers, which need
+// chunked framing.
+func (w *responseWriter) hasTrailers() bool {
+	if len(w.frozen["Trailer"]) > 0 {
+		return true
+	}
+	for k := range w.header {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// trailers collects the trailer fields at the end of the body: the values
+// now in the header map of the keys declared in Trailer, and the keys
+// with http.TrailerPrefix.
+func (w *responseWriter) trailers() []Header {
+	var out []Header
+	for _, v := range w.frozen["Trailer"] {
+		for key := range strings.SplitSeq(v, ",") {
+			key = http.CanonicalHeaderKey(textproto.TrimString(key))
+			out = appendTrailer(out, key, w.header[key])
+		}
+	}
+	for k, vv := range w.header {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			out = appendTrailer(out, name, vv)
+		}
+	}
+	return out
+}
+
+// appendTrailer appends the valid values of trailer key.
+func appendTrailer(out []Header, key string, vv []string) []Header {
+	if !httpguts.ValidHeaderFieldName(key) || isFramingName(key) {
+		return out
+	}
+	for _, v := range vv {
+		if v = sanitizeFieldValue(v); validFieldValue(v) {
+			out = append(out, Header{Field: HeaderField(key), Value: v})
+		}
+	}
+	return out
+}
+
+// isFramingName reports the fields a trailer must not carry (RFC 9110 §6.5.1).
+func isFramingName(k string) bool {
+	switch http.CanonicalHeaderKey(k) {
+	case "Transfer-Encoding", "Content-Length", "Trailer", "Host":
+		return true
+	}
+	return false
+}
