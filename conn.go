@@ -341,7 +341,7 @@ func (c *conn) storeHead(head []byte) string {
 // stop.
 func (c *conn) dispatch(r *Request) bool {
 	body := r.stream
-	waits := body != nil || r.head.upgrade
+	waits := body != nil || r.holdsReadLoop()
 	x := exchange{head: r.head.method == MethodHead, version: r.head.version, keepAlive: r.head.keepAlive, teChunked: -1}
 	c.mu.Lock()
 	r.id = c.seq.file(r, x, c.srv.dropGen.Load())

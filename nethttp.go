@@ -216,10 +216,11 @@ func declareTrailers(hr *http.Request) error {
 // Continue when the client waits for it) and fills the request's Trailer
 // at the end.
 type handlerBody struct {
-	r      *Request
-	hr     *http.Request
-	closed atomic.Bool
-	sawEOF bool
+	r         *Request
+	hr        *http.Request
+	closed    atomic.Bool
+	discarded atomic.Bool // the response started without full duplex: the rest is the server's
+	sawEOF    bool
 }
 
 // Read reads the body; after Close, or once the response has taken it over,
@@ -227,6 +228,9 @@ type handlerBody struct {
 func (b *handlerBody) Read(p []byte) (int, error) {
 	if b.closed.Load() {
 		return 0, http.ErrBodyReadAfterClose
+	}
+	if b.discarded.Load() {
+		return 0, io.EOF // net/http discards the body when the response starts
 	}
 	n, err := b.r.Body().Read(p)
 	switch {

@@ -375,7 +375,7 @@ func (c *conn) respond(r *Request, resp *Response) error {
 	if r.stream != nil {
 		c.settleBody(r)
 	}
-	if r.head.upgrade {
+	if r.holdsReadLoop() {
 		c.resolve(r.id, keepReading)
 	}
 	if err := c.submit(r.id, &out); err != nil {

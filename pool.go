@@ -1,6 +1,7 @@
 package tinyhttp
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,7 +59,7 @@ func (p *workerPool) running() int { return p.ants.Running() }
 // release stops the pool and waits for its workers and housekeeping
 // goroutines to exit.
 func (p *workerPool) release() error {
-	if err := p.ants.ReleaseTimeout(poolReleaseTimeout); err != nil {
+	if err := p.ants.ReleaseTimeout(poolReleaseTimeout); err != nil && !errors.Is(err, ants.ErrPoolClosed) {
 		return fmt.Errorf("tinyhttp: worker pool: %w", err)
 	}
 	return nil

@@ -281,6 +281,12 @@ func (r *Request) Upgrade(protocol string, resp *Response) (net.Conn, error) {
 	return conn, err
 }
 
+// holdsReadLoop reports whether the read loop waits for r to be answered
+// before it reads on: after a request to switch protocols (Upgrade) or to
+// open a tunnel (CONNECT), what the client sends next may not be HTTP, and
+// belongs to whoever takes the connection over.
+func (r *Request) holdsReadLoop() bool { return r.head.upgrade || r.head.method == MethodConnect }
+
 // UpgradeRequested reports whether the client asked to switch protocols
 // (Connection: upgrade and an Upgrade field, on HTTP/1.1).
 func (r *Request) UpgradeRequested() bool { return r.head.upgrade }

@@ -287,6 +287,9 @@ func (w *responseWriter) openStream(first []byte) error {
 		return err
 	}
 	w.stream = s
+	if b, ok := w.hr.Body.(*handlerBody); ok && !w.fullDuplex {
+		b.discarded.Store(true)
+	}
 	if w.writeDL != nil {
 		s.SetWriteDeadline(*w.writeDL)
 	}

@@ -44,7 +44,7 @@ func (c *conn) openStream(r *Request, resp *Response, fullDuplex bool) (response
 	if !fullDuplex {
 		c.settleBody(r)
 	}
-	if r.head.upgrade {
+	if r.holdsReadLoop() {
 		c.resolve(r.id, keepReading)
 	}
 	if err := c.awaitTurn(r.id, true); err != nil {
@@ -78,7 +78,7 @@ func (c *conn) mustCloseHead(id uint64) bool {
 // respondPrepared files out, an automatic answer to r, like Respond.
 func (c *conn) respondPrepared(r *Request, out *outgoing) {
 	c.settleBody(r)
-	if r.head.upgrade {
+	if r.holdsReadLoop() {
 		c.resolve(r.id, keepReading)
 	}
 	c.submit(r.id, out)
