@@ -115,6 +115,7 @@ type connExtra struct {
 	cancel   context.CancelCauseFunc // ends ctx
 	loopDone chan struct{}           // closed when the read loop has stopped (handOver waits for it)
 	tls      *tls.ConnectionState    // on HTTPS, once asked for
+	remote   string                  // remoteString, once asked for
 }
 
 // extra returns the connection's connExtra, making it. Called with mu held.
@@ -172,6 +173,22 @@ func (c *conn) logf(msg string) { c.srv.cfg.errorLog.Print(msg) }
 
 // remoteAddr is the client's address, nil on a Unix socket.
 func (c *conn) remoteAddr() net.Addr { return c.remote }
+
+// remoteString is http.Request.RemoteAddr: "ip:port", or "@" on a Unix
+// socket (what net/http's server shows for an unnamed peer), formatted once
+// per connection.
+func (c *conn) remoteString() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.extra()
+	if e.remote == "" {
+		e.remote = "@"
+		if c.remote != nil {
+			e.remote = c.remote.String()
+		}
+	}
+	return e.remote
+}
 
 // readFailed ends the connection's context when a read of the next request
 // failed other than by a deadline (which the server sets itself): the

@@ -65,16 +65,13 @@ func (r *Request) httpRequest() (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := canonicalHeader(r.Headers())
+	header, hostField := canonicalHeader(r.Headers())
 	host := u.Host
 	if host == "" {
-		if v := header["Host"]; len(v) > 0 {
-			host = v[0]
-		}
+		host = hostField
 	}
-	delete(header, "Host")
 	fixPragmaCacheControl(header)
-	hr := http.Request{
+	base := http.Request{
 		Method:     method,
 		URL:        u,
 		Proto:      protoString(r.head.version),
@@ -83,14 +80,15 @@ func (r *Request) httpRequest() (*http.Request, error) {
 		Header:     header,
 		Host:       host,
 		Close:      !r.head.keepAlive,
-		RemoteAddr: remoteString(r),
+		RemoteAddr: r.answer.remoteString(),
 		RequestURI: target,
 		TLS:        r.TLS(),
 	}
-	if err := r.fillTransfer(&hr); err != nil {
+	hr := base.WithContext(r.Context()) // base stays on the stack: one allocation
+	if err := r.fillTransfer(hr); err != nil {
 		return nil, err
 	}
-	return hr.WithContext(r.Context()), nil
+	return hr, nil
 }
 
 // parseRequestTarget parses the request-target like net/http: an
@@ -114,11 +112,31 @@ func parseRequestTarget(method, target string) (*url.URL, error) {
 
 // canonicalHeader builds an http.Header from fields in the order sent: keys
 // canonicalised, repeated fields kept in order, and every value slice cut
-// from one backing array, as net/textproto does.
-func canonicalHeader(fields []Header) http.Header {
-	header := make(http.Header, len(fields))
-	values := make([]string, len(fields))
+// from one backing array, as net/textproto does. Host is not put in (net/
+// http's server takes it out): its first value is returned instead.
+func canonicalHeader(fields []Header) (header http.Header, host string) {
+	n := len(fields)
 	for _, f := range fields {
+		if len(f.Field) == len("Host") && f.Field.Equal("Host") {
+			n--
+		}
+	}
+	header = make(http.Header, n)
+	if n == 0 {
+		for _, f := range fields {
+			return header, f.Value
+		}
+		return header, ""
+	}
+	values := make([]string, n)
+	hostSeen := false
+	for _, f := range fields {
+		if len(f.Field) == len("Host") && f.Field.Equal("Host") {
+			if !hostSeen {
+				host, hostSeen = f.Value, true
+			}
+			continue
+		}
 		k := textproto.CanonicalMIMEHeaderKey(string(f.Field))
 		if vv, ok := header[k]; ok {
 			header[k] = append(vv, f.Value)
@@ -128,7 +146,7 @@ func canonicalHeader(fields []Header) http.Header {
 		header[k] = values[:1:1]
 		values = values[1:]
 	}
-	return header
+	return header, host
 }
 
 // fixPragmaCacheControl is net/http's: "Pragma: no-cache" without
@@ -150,15 +168,6 @@ func protoString(v HTTPVersion) string {
 		return "HTTP/1.0"
 	}
 	return fmt.Sprintf("HTTP/%d.%d", v.Major, v.Minor)
-}
-
-// remoteString is http.Request.RemoteAddr: "ip:port", or "@" on a Unix
-// socket (what net/http's server shows for an unnamed peer).
-func remoteString(r *Request) string {
-	if a := r.RemoteAddr(); a != nil {
-		return a.String()
-	}
-	return "@"
 }
 
 // fillTransfer sets the body fields like net/http's readTransfer: a

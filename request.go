@@ -52,6 +52,7 @@ type answerer interface {
 	dropper                  // answers r if it is dropped (dropwatch.go)
 
 	remoteAddr() net.Addr           // the client's address; nil on a Unix socket
+	remoteString() string           // http.Request.RemoteAddr: "ip:port", "@" on a Unix socket
 	baseContext() context.Context   // what r's context derives from
 	tlsState() *tls.ConnectionState // nil on plain connections
 	streamer                        // responses written as they are made (stream.go)

@@ -40,21 +40,31 @@ type responseWriter struct {
 	r      *Request
 	hr     *http.Request
 	header http.Header // the handler's map
-	frozen http.Header // header as of WriteHeader, when the handler had called Header
 	stream responseStream
+	resp   *Response // the final response's head, made from header at WriteHeader (freeze)
 
 	status      int
 	buf         []byte // body bytes before the stream opens
 	written     int64  // body bytes the handler wrote
 	declaredLen int64  // the handler's Content-Length; -1 none
 	writeDL     *time.Time
+	trailerDecl []string // the Trailer field's values at WriteHeader
 
 	calledHeader bool
 	wroteHeader  bool
+	typed        bool // the handler set Content-Type (perhaps to nothing): no sniffing
+	hasTE        bool // the handler set Transfer-Encoding: no sniffing either
 	hijacked     bool
 	fullDuplex   bool
 	streamErr    error // the stream failed to open: writes fail with it
+
+	respStore Response // resp's storage: one allocation less per request
+	small     [smallBody]byte
 }
+
+// smallBody is how much body the writer holds without an allocation of its
+// own: an API's or a benchmark's typical answer.
+const smallBody = 128
 
 // newResponseWriter returns the writer for r, whose *http.Request is hr.
 func newResponseWriter(r *Request, hr *http.Request) *responseWriter {
@@ -102,17 +112,33 @@ func (w *responseWriter) WriteHeader(code int) {
 		return
 	}
 	w.wroteHeader, w.status = true, code
-	if w.calledHeader {
-		w.frozen = w.header.Clone()
-	}
-	if cl := w.frozen.Get("Content-Length"); cl != "" {
+	w.freeze()
+}
+
+// freeze makes the final response's head from the header map as it is
+// now: later changes to the map have no effect but on trailers.
+func (w *responseWriter) freeze() {
+	h := w.header
+	resp := &w.respStore
+	*resp = Response{status: StatusCode(w.status), threshold: math.MaxInt64, flags: fromHandler}
+	resp.headers = resp.inline[:0]
+	if cl := h.Get("Content-Length"); cl != "" {
 		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
 			w.declaredLen = v
 		} else {
 			w.r.answer.logf(fmt.Sprintf("tinyhttp: invalid Content-Length of %q", cl))
-			w.frozen.Del("Content-Length")
 		}
 	}
+	if d, ok := h["Date"]; ok && len(d) == 0 {
+		resp.flags |= noDate
+	}
+	_, w.typed = h["Content-Type"]
+	_, w.hasTE = h["Transfer-Encoding"]
+	if tr := h["Trailer"]; len(tr) > 0 {
+		w.trailerDecl = append([]string(nil), tr...)
+	}
+	resp.headers = appendFields(resp.headers, h, resp)
+	w.resp = resp
 }
 
 // sendInformational writes a 1xx response with the current header.
@@ -151,7 +177,7 @@ func (w *responseWriter) write(n int, p []byte, s string) (int, error) {
 	}
 	if w.stream == nil && len(w.buf)+n <= bufferBeforeChunking {
 		if w.buf == nil {
-			w.buf = make([]byte, 0, bufferBeforeChunking)
+			w.buf = w.small[:0]
 		}
 		w.buf = append(append(w.buf, p...), s...)
 		return n, nil
@@ -348,22 +374,17 @@ func (w *responseWriter) recovered(v any) error {
 	return fmt.Errorf("%w: %v", ErrHandlerPanic, v)
 }
 
-// response builds the Response for the head (and, when done, the body) from
-// the frozen header, as net/http's chunkWriter.writeHeader does.
+// response completes the final response made at WriteHeader (freeze):
+// the sniffed Content-Type, the framing, and, when done, the body, as
+// net/http's chunkWriter.writeHeader does. first is the write that opens a
+// stream with nothing buffered.
 func (w *responseWriter) response(done bool, first []byte) *Response {
-	h := w.frozen
-	code := StatusCode(w.status)
-	resp := newResponse(code)
-	resp.flags = fromHandler
-	resp.threshold = math.MaxInt64 // any known length goes with Content-Length
-	if d, ok := h["Date"]; ok && len(d) == 0 {
-		resp.flags |= noDate
-	}
-	resp.headers = appendFields(resp.headers, h, resp)
+	resp := w.resp
+	code := resp.status
 	if len(w.buf) > 0 {
 		first = w.buf
 	}
-	if _, typed := h["Content-Type"]; !typed && code.bodyAllowed() && len(first) > 0 && !w.hasTransferEncoding() {
+	if !w.typed && !w.hasTE && code.bodyAllowed() && len(first) > 0 {
 		resp.headers = append(resp.headers, Header{Field: "Content-Type", Value: http.DetectContentType(first)})
 	}
 	resp.trusted = int32(len(resp.headers))
@@ -440,17 +461,10 @@ func sanitizeFieldValue(v string) string {
 	return textproto.TrimString(v)
 }
 
-// hasTransferEncoding reports whether the handler set Transfer-Encoding,
-// which stops net/http from sniffing a Content-Type.
-func (w *responseWriter) hasTransferEncoding() bool {
-	_, ok := w.frozen["Transfer-Encoding"]
-	return ok
-}
-
 // hasTrailers reports whether the handler declared trailers, which need
 // chunked framing.
 func (w *responseWriter) hasTrailers() bool {
-	if len(w.frozen["Trailer"]) > 0 {
+	if len(w.trailerDecl) > 0 {
 		return true
 	}
 	for k := range w.header {
@@ -466,7 +480,7 @@ func (w *responseWriter) hasTrailers() bool {
 // with http.TrailerPrefix.
 func (w *responseWriter) trailers() []Header {
 	var out []Header
-	for _, v := range w.frozen["Trailer"] {
+	for _, v := range w.trailerDecl {
 		for key := range strings.SplitSeq(v, ",") {
 			key = http.CanonicalHeaderKey(textproto.TrimString(key))
 			out = appendTrailer(out, key, w.header[key])

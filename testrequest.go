@@ -64,6 +64,13 @@ func (a sinkAnswerer) trailers(*Request) []Header { return nil }
 
 func (a sinkAnswerer) remoteAddr() net.Addr { return a.remote }
 
+func (a sinkAnswerer) remoteString() string {
+	if a.remote == nil {
+		return "@"
+	}
+	return a.remote.String()
+}
+
 func (a sinkAnswerer) logf(msg string) { log.Print(msg) }
 
 func (a sinkAnswerer) baseContext() context.Context { return context.Background() }
