@@ -76,12 +76,13 @@ type conn struct {
 	in prefixReader // what br reads from
 	// The header timeout is armed on the socket only when a read of the
 	// head must wait (headArmed).
-	headArmed bool
-	yielded   bool      // the read loop yielded after the previous hand-off (yieldEveryOther)
-	pipelined bool      // the request being read was already buffered when the read loop came to it
-	waitStart time.Time // when the current wait for a request began, if the idle timeout runs
-	served    int       // requests queued so far
-	heads     []byte    // the arena request heads are stored in (storeHead); nil while idle
+	headArmed    bool
+	yielded      bool      // the read loop yielded after the previous hand-off (yieldEveryOther)
+	pipelined    bool      // the request being read was already buffered when the read loop came to it
+	waitStart    time.Time // when the current wait for a request began, if the idle timeout runs
+	served       int       // requests queued so far
+	lastWasClose bool      // the last request read closes the connection (watchDisconnect)
+	heads        []byte    // the arena request heads are stored in (storeHead); nil while idle
 	// graceUntil is the read deadline (Unix ns) that renewGrace set for the
 	// buffered wait, or 0 once any other read deadline replaced it (from
 	// any goroutine: hence atomic).
@@ -270,8 +271,11 @@ func (c *conn) serve() {
 	c.acquireReader()
 	for c.waitReadAhead() {
 		if !c.readRequest() {
-			return
+			break
 		}
+	}
+	if c.lastWasClose {
+		c.watchDisconnect()
 	}
 }
 
@@ -372,6 +376,7 @@ func (c *conn) dispatch(r *Request) bool {
 	keepAlive := r.head.keepAlive
 	c.served++
 	handed := c.srv.enqueue(r) == pushHanded // r is not used after this
+	c.lastWasClose = !keepAlive
 	if !waits {
 		if handed && keepAlive && !c.pipelined && c.br.Buffered() == 0 {
 			c.yieldEveryOther()
@@ -384,7 +389,30 @@ func (c *conn) dispatch(r *Request) bool {
 	case drainBody:
 		return c.drainBody(body) && keepAlive
 	}
+	c.lastWasClose = false // the connection is not the read loop's to watch any more
 	return false
+}
+
+// watchDisconnect runs after the read loop read a request that closes the
+// connection (Connection: close, HTTP/1.0): until its responses are out it
+// waits on the socket, so that a client going away ends the requests'
+// contexts as it does on a keep-alive connection, where the read loop is
+// waiting for the next request anyway. What the client sends (it should
+// send nothing) is left unread. Called by the read loop only.
+func (c *conn) watchDisconnect() {
+	c.mu.Lock()
+	if c.closing || c.broken || c.upgraded || c.readStop || c.seq.idle() {
+		c.mu.Unlock()
+		return
+	}
+	c.awaiting = awaitWatch // afterWrite, Shutdown and handOver interrupt the wait
+	c.clearDeadline()
+	c.mu.Unlock()
+	_, err := c.br.Peek(1)
+	c.mu.Lock()
+	c.awaiting = awaitNone
+	c.mu.Unlock()
+	c.readFailed(err)
 }
 
 // yieldEveryOther lets the receiver just handed a request run before the

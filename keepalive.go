@@ -18,6 +18,7 @@ const (
 	awaitNone       = iota
 	awaitBuffered   // with its read buffer, for up to idleGrace
 	awaitUnbuffered // with its read buffer back in the pool
+	awaitWatch      // for nothing: watching for the client to go away (watchDisconnect)
 )
 
 // idleGrace is how long a connection waiting for its next request keeps its

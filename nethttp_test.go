@@ -320,26 +320,32 @@ func TestHandleHijack(t *testing.T) {
 // when the client hangs up mid-handler, when the server closes, and once
 // the handler returns.
 func TestHandleContextCancelled(t *testing.T) {
-	t.Run("client hangs up", func(t *testing.T) {
-		causes := make(chan error, 1)
-		running := make(chan struct{})
-		ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			close(running)
-			select {
-			case <-r.Context().Done():
-				causes <- context.Cause(r.Context())
-			case <-time.After(wiretest.Timeout):
-				causes <- errors.New("not cancelled")
+	for name, raw := range map[string]string{
+		"client hangs up":                         "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"client hangs up after Connection: close": "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+		"http/1.0 client hangs up":                "GET / HTTP/1.0\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			causes := make(chan error, 1)
+			running := make(chan struct{})
+			ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				close(running)
+				select {
+				case <-r.Context().Done():
+					causes <- context.Cause(r.Context())
+				case <-time.After(wiretest.Timeout):
+					causes <- errors.New("not cancelled")
+				}
+			}))
+			c := ts.dial(t)
+			c.Send(raw)
+			<-running
+			c.Close()
+			if err := <-causes; !errors.Is(err, ErrClientDisconnected) {
+				t.Fatalf("cause %v, want ErrClientDisconnected", err)
 			}
-		}))
-		c := ts.dial(t)
-		c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-		<-running
-		c.Close()
-		if err := <-causes; !errors.Is(err, ErrClientDisconnected) {
-			t.Fatalf("cause %v, want ErrClientDisconnected", err)
-		}
-	})
+		})
+	}
 	t.Run("server closes", func(t *testing.T) {
 		causes := make(chan error, 1)
 		running := make(chan struct{})
