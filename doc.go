@@ -51,6 +51,22 @@
 // compressed request body within a bound. Request.Upgrade hands the raw
 // connection to the application after a 101, for websockets.
 //
+// # net/http handlers and contexts
+//
+// Request.Handle answers a request with any http.Handler, and
+// Server.ServeHandler runs every request through one: routers, middleware,
+// net/http/pprof, promhttp, http.FileServer and httputil.ReverseProxy run
+// unchanged. The handler gets the *http.Request that net/http's server
+// would build from the same bytes, and a ResponseWriter that behaves like
+// net/http's (Flusher, Hijacker, io.ReaderFrom with sendfile, trailers, 1xx
+// responses, http.ResponseController). Pipelined requests run their
+// handlers in parallel; their responses still leave in order.
+//
+// Every request has a Context, which costs nothing until it is asked for.
+// It ends when the client goes away (ErrClientDisconnected), the connection
+// closes, the server closes, or the request is answered; context.Cause says
+// which.
+//
 // # Concurrency
 //
 // Server methods are safe for concurrent use by any number of goroutines. A
