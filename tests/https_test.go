@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -589,4 +590,40 @@ func TestHTTPS_Curl(t *testing.T) {
 	if want := "GET /curl?x=1 secure=true\n200 1.1"; string(out) != want {
 		t.Errorf("curl printed %q, want %q", out, want)
 	}
+}
+
+// TestHTTPS_HandleSeesTLS: Request.TLS and the *http.Request that Handle
+// builds carry the connection's TLS state; plain requests have none.
+func TestHTTPS_HandleSeesTLS(t *testing.T) {
+	cert := newTestCert(t, keyECDSAPKCS8)
+	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{})
+	c := dialTLS(t, s.Addr().String(), cert)
+	c.Send("GET /tls HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	r := s.recv()
+	if st := r.TLS(); st == nil || !st.HandshakeComplete || st.NegotiatedProtocol != "http/1.1" {
+		t.Fatalf("Request.TLS() = %+v, want a complete handshake with http/1.1", st)
+	}
+	err := r.Handle(http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		if hr.TLS == nil || hr.TLS.Version < tls.VersionTLS12 {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, "tls "+tls.VersionName(hr.TLS.Version))
+	}))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if resp := c.ReadResponse(false); resp.Status != 200 || !strings.HasPrefix(string(resp.Body), "tls TLS 1.") {
+		t.Fatalf("got %d %q", resp.Status, resp.Body)
+	}
+
+	plain := newServer(t)
+	pc := plain.dial()
+	pc.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	pr := plain.recv()
+	if pr.TLS() != nil {
+		t.Errorf("TLS() on a plain connection: %+v", pr.TLS())
+	}
+	pr.Respond(tinyhttp.Empty(204))
+	pc.ReadResponse(false)
 }
