@@ -530,7 +530,11 @@ func (c *conn) finish() {
 	c.broken = c.broken || !upgraded
 	c.closeDue = false // closed below
 	c.releaseWriter()
-	c.endContext(ErrConnectionClosed)
+	if !upgraded {
+		// A hijacking handler's context lasts until it returns, as in
+		// net/http; Close ends it (closeConns).
+		c.endContext(ErrConnectionClosed)
+	}
 	if c.ext != nil && c.ext.loopDone != nil {
 		close(c.ext.loopDone) // handOver may take the connection now
 	}

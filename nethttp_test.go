@@ -366,6 +366,38 @@ func TestHandleContextCancelled(t *testing.T) {
 			t.Fatalf("cause %v, want ErrServerClosed", err)
 		}
 	})
+	t.Run("hijacked, then server closes", func(t *testing.T) {
+		causes := make(chan error, 2)
+		ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			nc, brw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				causes <- err
+				return
+			}
+			defer nc.Close()
+			brw.ReadString('\n') // the client's line: the read loop has long let go
+			causes <- r.Context().Err() // still alive after the hand-over
+			nc.Write([]byte("go\n"))
+			select {
+			case <-r.Context().Done():
+				causes <- context.Cause(r.Context())
+			case <-time.After(wiretest.Timeout):
+				causes <- errors.New("not cancelled")
+			}
+		}))
+		c := ts.dial(t)
+		c.Invariants = false
+		c.Send("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\nline\n")
+		if err := <-causes; err != nil {
+			t.Fatalf("context after Hijack: %v", err)
+		}
+		c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+		bufio.NewReader(c.Conn).ReadString('\n')
+		go ts.srv.Close()
+		if err := <-causes; !errors.Is(err, ErrServerClosed) {
+			t.Fatalf("cause %v, want ErrServerClosed", err)
+		}
+	})
 	t.Run("answered", func(t *testing.T) {
 		ctxs := make(chan context.Context, 1)
 		ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

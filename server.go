@@ -498,6 +498,9 @@ func (s *Server) closeConns(cause error) {
 		c.unlock()
 	}
 	for _, u := range ups {
+		u.owner.mu.Lock()
+		u.owner.endContext(cause)
+		u.owner.mu.Unlock()
 		u.Close()
 	}
 }

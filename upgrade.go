@@ -138,7 +138,7 @@ func (c *conn) handOver(r *Request) *upgradedConn {
 	}
 	c.graceUntil.Store(0)
 	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
-	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, br: c.br})
+	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, owner: c, br: c.br})
 }
 
 // appendUpgradeHead appends resp's head for a protocol switch: no body and
@@ -154,6 +154,7 @@ func appendUpgradeHead(b []byte, resp *Response, up Header, srv *responsePolicy)
 // bytes the server had already buffered come first.
 type upgradedConn struct {
 	net.Conn
+	owner   *conn // the HTTP connection it was: Close ends its context
 	br      *bufio.Reader
 	release func()
 	once    sync.Once
