@@ -375,7 +375,7 @@ func TestHandleContextCancelled(t *testing.T) {
 				return
 			}
 			defer nc.Close()
-			brw.ReadString('\n') // the client's line: the read loop has long let go
+			brw.ReadString('\n')        // the client's line: the read loop has long let go
 			causes <- r.Context().Err() // still alive after the hand-over
 			nc.Write([]byte("go\n"))
 			select {
