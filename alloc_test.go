@@ -35,7 +35,9 @@ func TestHelloWorldAllocations(t *testing.T) {
 // (three: the cancelCtx, its cancel function and the pair the Request
 // holds), the ResponseWriter (with the final Response and a small body
 // buffer inside), and the handler's own header map with its one value
-// (two). The budget keeps the adaptor from growing unnoticed.
+// (two). net/http's own server makes 18 for the same handler and client
+// (BenchmarkNetHTTPHelloTCP, 2,176 B against 1,914). The budget keeps the
+// adaptor from growing unnoticed.
 const maxHandlerHelloAllocs = 11
 
 // TestHandlerHelloAllocations: the same exchange answered by an

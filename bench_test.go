@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -210,4 +211,34 @@ func BenchmarkChunkedEncode(b *testing.B) {
 		chunkedWriter{w}.Close()
 		w.Flush()
 	}
+}
+
+// helloHandler is the hello world of the net/http benchmarks.
+var helloHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	io.WriteString(w, "hello world")
+})
+
+// BenchmarkHandlerHelloTCP is BenchmarkHelloWorldTCP answered by an
+// http.Handler through Handle.
+func BenchmarkHandlerHelloTCP(b *testing.B) {
+	benchKeepAlive(b, dialHelloWith(b, func(r *Request) { r.Handle(helloHandler) }))
+}
+
+// BenchmarkNetHTTPHelloTCP is the same handler and client on net/http's
+// own server, for comparison in the same run.
+func BenchmarkNetHTTPHelloTCP(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: helloHandler}
+	go hs.Serve(ln)
+	b.Cleanup(func() { hs.Close() })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	benchKeepAlive(b, c)
 }
