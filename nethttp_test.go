@@ -2,11 +2,13 @@ package tinyhttp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -500,5 +502,40 @@ func TestHandleFullDuplex(t *testing.T) {
 		if resp := c.ReadResponse(false); string(resp.Body) != want {
 			t.Errorf("%s: %q, want %q", path, resp.Body, want)
 		}
+	}
+}
+
+// TestHandleServeContentSendfile: http.ServeFile through Handle sends the
+// file through the connection's ReadFrom (sendfile on TCP), whole and by
+// range, with Content-Length.
+func TestHandleServeContentSendfile(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 10_000) // 100 KB
+	p := writeTestFile(t, "big.bin", data)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, p) })
+	for _, tt := range []struct {
+		name, rng string
+		status    int
+		want      []byte
+	}{
+		{"whole", "", 200, data},
+		{"range", "bytes=1000-", 206, data[1000:]},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rl, raw := fetchWithReadFromWatch(t, func(r *Request) error { return r.Handle(h) }, tt.rng)
+			resps, err := wiretest.ParseResponses(string(raw))
+			if err != nil || len(resps) != 1 {
+				t.Fatalf("%d responses (%v), want 1", len(resps), err)
+			}
+			resp := resps[0]
+			if resp.Status != tt.status || resp.Chunked || !bytes.Equal(resp.Body, tt.want) {
+				t.Fatalf("%d chunked=%v, %d bytes; want %d with %d bytes", resp.Status, resp.Chunked, len(resp.Body), tt.status, len(tt.want))
+			}
+			if cl, _ := resp.Get("Content-Length"); cl != strconv.Itoa(len(tt.want)) {
+				t.Errorf("Content-Length %q, want %d", cl, len(tt.want))
+			}
+			if rl.files.Load() == 0 {
+				t.Errorf("the file never reached the connection's ReadFrom (other: %d)", rl.other.Load())
+			}
+		})
 	}
 }
