@@ -3,8 +3,9 @@ package tinyhttp
 // One HTTP/1.1 connection: its lifecycle (handshake, read loop, orderly
 // close), the keep-alive decision and the read side's timeouts. The response
 // order is the sequencer's (pipeline.go); request bodies are body.go's;
-// handing the stream over is upgrade.go's; the writer with its deadline is
-// sendfile.go's.
+// handing the stream over is upgrade.go's; responses written as they are
+// made are stream.go's; the writer with its deadline is sendfile.go's; what
+// requests learn of their connection (context, TLS, address) is connctx.go's.
 //
 // # Concurrency contract
 //
@@ -34,12 +35,8 @@ package tinyhttp
 
 import (
 	"bufio"
-	"context"
-	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
-	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -107,100 +104,6 @@ type conn struct {
 	upgraded  bool
 	wake      chan struct{} // capacity 1: tells the read loop (or finish) to look again
 	ext       *connExtra    // what few connections need, made on first use (extra)
-}
-
-// connExtra holds the state that only some connections need, so that the
-// rest do not pay for it in memory. Guarded by mu.
-type connExtra struct {
-	ctx      context.Context         // the connection's context: requests' contexts derive from it
-	cancel   context.CancelCauseFunc // ends ctx
-	loopDone chan struct{}           // closed when the read loop has stopped (handOver waits for it)
-	tls      *tls.ConnectionState    // on HTTPS, once asked for
-	remote   string                  // remoteString, once asked for
-}
-
-// extra returns the connection's connExtra, making it. Called with mu held.
-func (c *conn) extra() *connExtra {
-	if c.ext == nil {
-		c.ext = &connExtra{}
-	}
-	return c.ext
-}
-
-// baseContext returns the context the connection's requests derive theirs
-// from: it carries net/http's ServerContextKey and LocalAddrContextKey
-// values and ends when the client goes away, the connection breaks or
-// closes, or the server closes.
-func (c *conn) baseContext() context.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.extra()
-	if e.ctx == nil {
-		ctx := context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
-		e.ctx, e.cancel = context.WithCancelCause(ctx)
-		if c.broken {
-			e.cancel(ErrConnectionClosed)
-		}
-	}
-	return e.ctx
-}
-
-// endContext ends the connection's context, if it has one, with cause.
-// Called with mu held.
-func (c *conn) endContext(cause error) {
-	if c.ext != nil && c.ext.cancel != nil {
-		c.ext.cancel(cause)
-	}
-}
-
-// tlsState returns the TLS connection state, nil on plain connections.
-func (c *conn) tlsState() *tls.ConnectionState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	tc, ok := c.rwc.(*tls.Conn)
-	if !ok || !c.secure {
-		return nil
-	}
-	e := c.extra()
-	if e.tls == nil {
-		st := tc.ConnectionState()
-		e.tls = &st
-	}
-	return e.tls
-}
-
-// logf logs msg to the server's error log.
-func (c *conn) logf(msg string) { c.srv.cfg.errorLog.Print(msg) }
-
-// remoteAddr is the client's address, nil on a Unix socket.
-func (c *conn) remoteAddr() net.Addr { return c.remote }
-
-// remoteString is http.Request.RemoteAddr: "ip:port", or "@" on a Unix
-// socket (what net/http's server shows for an unnamed peer), formatted once
-// per connection.
-func (c *conn) remoteString() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.extra()
-	if e.remote == "" {
-		e.remote = "@"
-		if c.remote != nil {
-			e.remote = c.remote.String()
-		}
-	}
-	return e.remote
-}
-
-// readFailed ends the connection's context when a read of the next request
-// failed other than by a deadline (which the server sets itself): the
-// client closed or reset the connection.
-func (c *conn) readFailed(err error) {
-	if err == nil || isTimeout(err) {
-		return
-	}
-	c.mu.Lock()
-	c.endContext(fmt.Errorf("%w: %w", ErrClientDisconnected, err))
-	c.mu.Unlock()
 }
 
 func newConn(srv *Server, rwc net.Conn) *conn {
