@@ -106,4 +106,3 @@ func (c *conn) readFailed(err error) {
 	c.endContext(fmt.Errorf("%w: %w", ErrClientDisconnected, err))
 	c.mu.Unlock()
 }
-
