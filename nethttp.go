@@ -14,8 +14,11 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // ServeHandler is Serve with every request answered by h through Handle:
@@ -267,4 +270,84 @@ func (b *handlerBody) fillTrailers() {
 func (b *handlerBody) Close() error {
 	b.closed.Store(true)
 	return nil
+}
+
+// appendFields appends the fields of h to hs in net/http's order (sorted by
+// key), as net/http writes them: invalid names dropped, line breaks in
+// values turned into spaces and the values trimmed; a value still invalid
+// (a NUL, say) is dropped rather than sent. With resp, the framing fields
+// are the server's: Content-Length becomes the framing, Transfer-Encoding
+// and Upgrade are dropped, "Connection: close" asks to close, Trailer is
+// kept, trailers (http.TrailerPrefix) are left for the end.
+func appendFields(hs []Header, h http.Header, resp *Response) []Header {
+	var small [16]string
+	keys := small[:0]
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		if resp != nil && skipFramingField(k, h[k], resp) {
+			continue
+		}
+		for _, v := range h[k] {
+			if v = sanitizeFieldValue(v); validFieldValue(v) {
+				hs = append(hs, Header{Field: HeaderField(k), Value: v})
+			}
+		}
+	}
+	return hs
+}
+
+// skipFramingField reports whether field k of a final response is the
+// server's to write, noting what it asks of resp.
+func skipFramingField(k string, vv []string, resp *Response) bool {
+	switch {
+	case k == "Content-Length", k == "Transfer-Encoding":
+		return true
+	case k == "Upgrade":
+		return resp.status != StatusUpgradeRequired
+	case k == "Connection":
+		for _, v := range vv {
+			resp.close = resp.close || valueHasToken(v, "close")
+		}
+		return true
+	case strings.HasPrefix(k, http.TrailerPrefix):
+		return true
+	}
+	return false
+}
+
+// sanitizeFieldValue is net/http's treatment of a field value: CR and LF
+// become spaces, then surrounding whitespace goes.
+func sanitizeFieldValue(v string) string {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	return textproto.TrimString(v)
+}
+
+// appendTrailer appends the valid values of trailer key.
+func appendTrailer(out []Header, key string, vv []string) []Header {
+	if !httpguts.ValidHeaderFieldName(key) || isFramingName(key) {
+		return out
+	}
+	for _, v := range vv {
+		if v = sanitizeFieldValue(v); validFieldValue(v) {
+			out = append(out, Header{Field: HeaderField(key), Value: v})
+		}
+	}
+	return out
+}
+
+// isFramingName reports the fields a trailer must not carry (RFC 9110 §6.5.1).
+func isFramingName(k string) bool {
+	switch http.CanonicalHeaderKey(k) {
+	case "Transfer-Encoding", "Content-Length", "Trailer", "Host":
+		return true
+	}
+	return false
 }
