@@ -172,6 +172,10 @@ func (c *conn) serve() {
 	c.in = prefixReader{conn: c.rwc}
 	c.out = deadlineWriter{conn: c.rwc, timeout: c.srv.cfg.writeTimeout}
 	c.acquireReader()
+	if c.speaksH2() {
+		c.serveH2()
+		return
+	}
 	for c.waitReadAhead() {
 		if !c.readRequest() {
 			break

@@ -44,6 +44,10 @@ func (r *Request) Handle(h http.Handler) error {
 	if r.Answered() {
 		return ErrAlreadyAnswered
 	}
+	if native, err := r.answer.serveNative(r, h); native {
+		r.finish()
+		return err
+	}
 	hr, err := r.httpRequest()
 	if err != nil {
 		// net/http answers 400 when it cannot make an *http.Request.

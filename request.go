@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"time"
 )
@@ -66,6 +67,9 @@ type streamer interface {
 	informational(r *Request, resp *Response) error
 	hijack(r *Request, s responseStream) (net.Conn, error)
 	setBodyReadDeadline(r *Request, t time.Time) error
+	// serveNative runs h on the transport's own net/http objects, when it
+	// has them (HTTP/2); false: Handle builds its own.
+	serveNative(r *Request, h http.Handler) (bool, error)
 }
 
 // requestContext is a request's context and its cancel function.

@@ -71,6 +71,21 @@ type ServerConfig struct {
 	// MaxDecodedBodyBytes bounds the body Request.DecodedBody decompresses
 	// (ErrBodyTooLarge, 413, above it); 0: 16 MiB, negative: unlimited.
 	MaxDecodedBodyBytes int64
+
+	// DisableHTTP2 stops HTTPS from offering h2 in ALPN: every connection
+	// speaks HTTP/1.1. By default HTTPS offers h2 first, then http/1.1.
+	DisableHTTP2 bool
+	// H2C accepts cleartext HTTP/2 with prior knowledge: a plain connection
+	// that opens with the HTTP/2 preface is served as HTTP/2 (RFC 9113
+	// §3.3). Off by default; with it off, a preface gets 505 as any
+	// HTTP/2.0 request line does.
+	H2C bool
+	// MaxConcurrentStreams bounds the streams in flight on one HTTP/2
+	// connection (SETTINGS_MAX_CONCURRENT_STREAMS); 0: 250.
+	MaxConcurrentStreams int
+	// MaxReadFrameSize is the largest HTTP/2 frame the server accepts
+	// (SETTINGS_MAX_FRAME_SIZE, 16 KiB to 16 MiB); 0: 1 MiB, x/net's default.
+	MaxReadFrameSize int
 }
 
 // config is a ServerConfig with every default applied.
@@ -91,6 +106,11 @@ type config struct {
 	errorLog          *log.Logger
 
 	maxDecodedBodyBytes int64 // Request.DecodedBody's bound; 0: unlimited
+
+	http2                bool // HTTPS offers h2
+	h2c                  bool // cleartext HTTP/2 with prior knowledge
+	maxConcurrentStreams int
+	maxReadFrameSize     int
 }
 
 // orDefault returns d for the zero value, 0 (none) for a negative one.
@@ -132,6 +152,9 @@ func (sc *ServerConfig) resolve() (*config, error) {
 		errorLog:          sc.ErrorLog,
 	}
 	c.maxDecodedBodyBytes = decodedLimit(sc.MaxDecodedBodyBytes)
+	c.maxConcurrentStreams = intOr(sc.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
+	c.maxReadFrameSize = intOr(sc.MaxReadFrameSize, defaultMaxReadFrameSize)
+	c.h2c = sc.H2C
 	c.chunkLimits = chunkLimits{
 		maxLine:     intOr(sc.MaxChunkLineBytes, DefaultMaxChunkLineBytes),
 		maxTrailers: c.headLimits.maxHeader,
@@ -159,6 +182,10 @@ func (sc *ServerConfig) resolve() (*config, error) {
 		}
 		c.tls = t
 	}
+	if c.tls != nil && !sc.DisableHTTP2 {
+		c.http2 = true
+		c.tls.NextProtos = []string{"h2", "http/1.1"}
+	}
 	return c, nil
 }
 
@@ -183,6 +210,8 @@ type Server struct {
 	done      chan struct{} // closed when the server stops accepting
 	closeOnce sync.Once
 	connCount atomic.Int64
+
+	h2 *h2Server // HTTP/2 (h2.go); nil when neither h2 nor h2c is on
 
 	baseOnce sync.Once
 	base     context.Context // carries http.ServerContextKey (baseContext)
@@ -312,6 +341,9 @@ func start(ln net.Listener, c *config) (*Server, error) {
 		conns:    make(map[*conn]struct{}),
 		upgraded: make(map[*upgradedConn]struct{}),
 		done:     make(chan struct{}),
+	}
+	if c.http2 || c.h2c {
+		s.h2 = newH2Server(c)
 	}
 	s.sweepAfterEveryGC()
 	s.accepter.Add(1)
@@ -522,6 +554,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.drain()
 	}
 	s.mu.Unlock()
+	if s.h2 != nil {
+		s.h2.startShutdown() // GOAWAY: in-flight streams finish
+	}
 	t := time.NewTicker(shutdownPoll)
 	defer t.Stop()
 	for s.httpConns() > 0 {

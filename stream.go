@@ -10,6 +10,7 @@ package tinyhttp
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 )
 
@@ -83,6 +84,9 @@ func (c *conn) respondPrepared(r *Request, out *outgoing) {
 	}
 	c.submit(r.id, out)
 }
+
+// serveNative: HTTP/1.1 has no net/http objects of its own; Handle builds them.
+func (c *conn) serveNative(*Request, http.Handler) (bool, error) { return false, nil }
 
 // connStream is a responseStream on an HTTP/1.1 connection.
 type connStream struct {

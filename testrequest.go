@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/c0c8f223/tinyhttp/internal/testhook"
@@ -95,6 +96,8 @@ func (a sinkAnswerer) hijack(*Request, responseStream) (net.Conn, error) {
 }
 
 func (a sinkAnswerer) setBodyReadDeadline(*Request, time.Time) error { return nil }
+
+func (a sinkAnswerer) serveNative(*Request, http.Handler) (bool, error) { return false, nil }
 
 // sinkStream is a responseStream for a detached request.
 type sinkStream struct {

@@ -41,12 +41,18 @@ func newHTTPSServer(t *testing.T, cert *testCert, cfg tinyhttp.ServerConfig) *se
 }
 
 // TestHTTPS_Basic gets a response over TLS: the request is Secure, has a
-// remote address, and the server picked http/1.1 by ALPN although the
-// client offered h2 first.
+// remote address, and with DisableHTTP2 the server picked http/1.1 by ALPN
+// although the client offered h2 first.
 func TestHTTPS_Basic(t *testing.T) {
 	cert := newTestCert(t, keyECDSAPKCS8)
-	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{})
-	c := dialTLS(t, s.Addr().String(), cert)
+	s := newHTTPSServer(t, cert, tinyhttp.ServerConfig{DisableHTTP2: true})
+	cfg := cert.clientConfig()
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	tc, err := tls.DialWithDialer(&net.Dialer{Timeout: wiretest.Timeout}, "tcp", s.Addr().String(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := wiretest.NewClient(t, tc)
 	if proto := c.Conn.(*tls.Conn).ConnectionState().NegotiatedProtocol; proto != "http/1.1" {
 		t.Errorf("ALPN protocol = %q, want http/1.1", proto)
 	}
@@ -581,7 +587,7 @@ func TestHTTPS_Curl(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), curlTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, curl, "-sS", "-k", "--max-time", "5",
+	cmd := exec.CommandContext(ctx, curl, "-sS", "-k", "--max-time", "5", "--http1.1",
 		"-w", "\n%{http_code} %{http_version}", "https://"+s.Addr().String()+"/curl?x=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -262,9 +262,10 @@ func (c *testCert) ssl() tinyhttp.SSLConfig {
 	return tinyhttp.SSLConfig{Certificate: c.CertPEM, PrivateKey: c.KeyPEM}
 }
 
-// clientConfig returns a TLS client configuration trusting only c.
+// clientConfig returns a TLS client configuration trusting only c, for a
+// client that speaks HTTP/1.1 (the raw clients of these tests).
 func (c *testCert) clientConfig() *tls.Config {
-	return &tls.Config{RootCAs: c.pool(), ServerName: "127.0.0.1", NextProtos: []string{"h2", "http/1.1"}}
+	return &tls.Config{RootCAs: c.pool(), ServerName: "127.0.0.1", NextProtos: []string{"http/1.1"}}
 }
 
 // newTestCert generates a self-signed certificate with a key in format.

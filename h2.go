@@ -1,0 +1,569 @@
+package tinyhttp
+
+// HTTP/2 on the pull model: a connection that negotiates h2 by ALPN, or
+// that opens with the h2c preface when ServerConfig.H2C is set, is served by
+// golang.org/x/net/http2 (framing, HPACK, flow control, and the rapid-reset
+// and CONTINUATION-flood mitigations). Every stream becomes a *Request on the
+// server's queue like an HTTP/1.1 one, answered by Respond (prepared by the
+// same prepare step: file conditions, ranges, compression), IntoWriter or
+// Handle; streams answer in any order. The stream's handler goroutine waits
+// for the answer, holding the stream but not the Request, so that a dropped
+// request is still seen and answered 500.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// DefaultMaxConcurrentStreams bounds the streams of one HTTP/2 connection
+// in flight at once: 250, x/net's and net/http's default.
+const DefaultMaxConcurrentStreams = 250
+
+// defaultMaxReadFrameSize is x/net's default largest frame: 1 MiB.
+const defaultMaxReadFrameSize = 1 << 20
+
+// h2Preface is the client connection preface of HTTP/2 (RFC 9113 §3.4).
+const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+// ErrNotSupportedOnHTTP2 is returned for what HTTP/2 has no place for:
+// hijacking a stream's connection.
+var ErrNotSupportedOnHTTP2 = errors.New("tinyhttp: not supported on HTTP/2")
+
+// h2Server is a server's HTTP/2 side: x/net's server, configured from the
+// ServerConfig, and the *http.Server whose shutdown sends GOAWAY on every
+// HTTP/2 connection.
+type h2Server struct {
+	srv  *http2.Server
+	base *http.Server // ServeConn's BaseConfig; its Shutdown starts the graceful shutdown of h2 connections
+}
+
+// newH2Server configures HTTP/2 from c.
+func newH2Server(c *config) *h2Server {
+	hs := &http.Server{
+		ReadHeaderTimeout: c.readHeaderTimeout,
+		IdleTimeout:       c.idleTimeout,
+		MaxHeaderBytes:    c.headLimits.maxHeader,
+	}
+	srv := &http2.Server{
+		MaxConcurrentStreams: uint32(c.maxConcurrentStreams),
+		IdleTimeout:          c.idleTimeout,
+		MaxReadFrameSize:     uint32(c.maxReadFrameSize),
+		// A peer that stops reading is cut off like an HTTP/1.1 one.
+		WriteByteTimeout: c.writeTimeout,
+		// A silent connection is pinged after ReadIdleTimeout and closed if
+		// the ping is not answered in time.
+		ReadIdleTimeout: h2ReadIdleTimeout,
+		PingTimeout:     h2PingTimeout,
+	}
+	if err := http2.ConfigureServer(hs, srv); err != nil {
+		panic(err) // only for a configuration used twice, which this is not
+	}
+	return &h2Server{srv: srv, base: hs}
+}
+
+// HTTP/2 liveness: a connection silent for h2ReadIdleTimeout is pinged, and
+// closed if the ping is not answered within h2PingTimeout (a dead peer
+// behind a NAT otherwise holds its streams until the idle timeout).
+const (
+	h2ReadIdleTimeout = 30 * time.Second
+	h2PingTimeout     = 15 * time.Second
+)
+
+// startShutdown sends GOAWAY on every HTTP/2 connection: in-flight streams
+// finish, no new ones start.
+func (h *h2Server) startShutdown() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // base serves nothing itself: its Shutdown only runs the hooks
+	h.base.Shutdown(ctx)
+}
+
+// speaksH2 reports whether the connection is HTTP/2: negotiated by ALPN,
+// or opening with the preface on a cleartext server with H2C.
+func (c *conn) speaksH2() bool {
+	if c.srv.h2 == nil {
+		return false
+	}
+	if c.secure {
+		return c.negotiatedH2()
+	}
+	if !c.srv.cfg.h2c {
+		return false
+	}
+	c.setReadTimeout(c.srv.cfg.readHeaderTimeout) // a silent client holds nothing long
+	if c.sawH2Preface() {
+		return true
+	}
+	c.clearDeadline() // HTTP/1.1: the read loop sets its own
+	return false
+}
+
+// negotiatedH2 reports whether the TLS handshake chose h2.
+func (c *conn) negotiatedH2() bool {
+	tc, ok := c.rwc.(*tls.Conn)
+	return ok && tc.ConnectionState().NegotiatedProtocol == http2.NextProtoTLS
+}
+
+// sawH2Preface reports whether a fresh cleartext connection opens with the
+// h2c preface, reading no more of it than the client sent (a short HTTP/1.1
+// request never waits for 24 bytes).
+func (c *conn) sawH2Preface() bool {
+	for n := 1; ; {
+		b, err := c.br.Peek(n)
+		if h2Preface[:len(b)] != string(b) {
+			return false
+		}
+		if len(b) == len(h2Preface) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		n = min(c.br.Buffered()+1, len(h2Preface))
+	}
+}
+
+// serveH2 serves the connection as HTTP/2 until it ends. The bytes already
+// read into br (the preface, on h2c) are read again by x/net.
+func (c *conn) serveH2() {
+	c.clearDeadline()
+	h := c.srv.h2
+	nc := &upgradedConn{Conn: c.rwc, br: c.br}
+	h.srv.ServeConn(nc, &http2.ServeConnOpts{
+		Context:    c.baseContext(),
+		BaseConfig: h.base,
+		Handler:    http.HandlerFunc(c.serveH2Stream),
+	})
+}
+
+// serveH2Stream queues one stream as a Request and waits for its answer,
+// or for the stream to end (RST_STREAM, the connection closing).
+func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
+	st := &h2Stream{c: c, w: w, hr: hr, done: make(chan struct{})}
+	if max := c.srv.cfg.maxBodyBytes; max > 0 {
+		if hr.ContentLength > max {
+			st.rejectBody()
+			return
+		}
+		hr.Body = &h2LimitedBody{ReadCloser: hr.Body, left: max}
+	}
+	r := newH2Request(st, hr, c.secure)
+	watchDrop(r) // nothing but the queue and the application holds r
+	if c.srv.enqueue(r) == pushRefused {
+		return // enqueue answered 503
+	}
+	select {
+	case <-st.done:
+	case <-hr.Context().Done():
+		st.mu.Lock()
+		writing := st.answered
+		st.gone = !writing
+		st.mu.Unlock()
+		if writing {
+			<-st.done // the writer sees the stream's errors and ends soon
+		}
+	}
+	if st.aborted.Load() {
+		panic(http.ErrAbortHandler) // x/net resets the stream, silently
+	}
+}
+
+// newH2Request makes the Request of a stream: the fields as x/net decoded
+// them (Host first, from :authority), :path as the target.
+func newH2Request(st *h2Stream, hr *http.Request, secure bool) *Request {
+	r := &Request{answer: st, secure: secure, body: hr.Body, bodyLen: hr.ContentLength}
+	headers := make([]Header, 0, len(hr.Header)+1)
+	if hr.Host != "" {
+		headers = append(headers, Header{Field: "Host", Value: hr.Host})
+	}
+	for k, vv := range hr.Header {
+		for _, v := range vv {
+			headers = append(headers, Header{Field: HeaderField(k), Value: v})
+		}
+	}
+	r.head = requestHead{
+		method:        Method(hr.Method),
+		target:        hr.RequestURI,
+		headers:       headers,
+		version:       HTTPVersion{2, 0},
+		keepAlive:     true,
+		contentLength: hr.ContentLength,
+	}
+	for _, f := range headers {
+		if f.Field.Equal("Accept-Encoding") {
+			r.head.acceptEncLines++
+		}
+	}
+	if r.bodyLen == 0 {
+		r.body = noBody{}
+	}
+	return r
+}
+
+// h2Stream is the answerer of a request read from an HTTP/2 stream. It
+// holds no pointer to its Request (see dropwatch.go).
+type h2Stream struct {
+	c    *conn
+	w    http.ResponseWriter
+	hr   *http.Request
+	done chan struct{} // closed once answered: the stream's handler returns
+
+	mu       sync.Mutex
+	answered bool        // the response is written (or being written)
+	gone     bool        // the stream ended before an answer: the writer is gone
+	aborted  atomic.Bool // the response was cut: the stream is reset
+}
+
+// begin claims the stream for writing; false once it is gone or answered.
+func (st *h2Stream) begin() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.gone || st.answered {
+		return false
+	}
+	st.answered = true
+	return true
+}
+
+// end lets the stream's handler return.
+func (st *h2Stream) end() { close(st.done) }
+
+// respond is Request.Respond on HTTP/2: the response prepared like an
+// HTTP/1.1 one, its header section without the connection-specific fields
+// (RFC 9113 §8.2.2), the body in DATA frames.
+func (st *h2Stream) respond(r *Request, resp *Response) error {
+	var out outgoing
+	verr := prepare(&out, r, resp, &st.c.srv.cfg.server)
+	if !st.begin() {
+		out.resp.closeBody()
+		return ErrConnectionClosed
+	}
+	defer st.end()
+	err := st.write(&out)
+	if verr != nil {
+		return verr
+	}
+	return err
+}
+
+// write sends a prepared response on the stream.
+func (st *h2Stream) write(out *outgoing) error {
+	resp := out.resp
+	defer resp.closeBody()
+	h := st.w.Header()
+	copyH2Fields(h, resp.headers)
+	if resp.flags&fromHandler == 0 && st.c.srv.cfg.server.server != "" && h.Get("Server") == "" {
+		h.Set("Server", st.c.srv.cfg.server.server)
+	}
+	noBody := out.f == frameNone || out.x.head
+	if resp.length >= 0 && out.f != frameNone {
+		h.Set("Content-Length", strconv.FormatInt(resp.length, 10))
+	}
+	st.w.WriteHeader(int(resp.status))
+	if noBody {
+		return nil
+	}
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(st.w)
+	defer func() { bw.Reset(nil); writerPool.Put(bw) }()
+	if err := writeBody(bw, resp, frameUntilEOF); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// copyH2Fields sets fields on h, leaving out the connection-specific ones
+// that HTTP/2 forbids (RFC 9113 §8.2.2) and Content-Length (set from the
+// framing).
+func copyH2Fields(h http.Header, fields []Header) {
+	for _, f := range fields {
+		switch k := textproto.CanonicalMIMEHeaderKey(string(f.Field)); k {
+		case "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "Content-Length":
+		default:
+			h[k] = append(h[k], f.Value)
+		}
+	}
+}
+
+// respondEmpty answers with an empty response of status.
+func (st *h2Stream) respondEmpty(status StatusCode) {
+	if !st.begin() {
+		return
+	}
+	st.w.Header().Set("Content-Length", "0")
+	st.w.WriteHeader(int(status))
+}
+
+// rejectBody answers 413 for a declared body above MaxBodyBytes; x/net then
+// resets the stream, whose body was not read.
+func (st *h2Stream) rejectBody() { st.respondEmpty(StatusRequestEntityTooLarge) }
+
+// intoWriter is Request.IntoWriter on HTTP/2: the application writes an
+// HTTP/1.1-style response (status line, fields, blank line, body), as for a
+// CGI program; its head becomes the HEADERS frame and the rest streams as
+// DATA frames, each Write flushed.
+func (st *h2Stream) intoWriter(*Request) (io.WriteCloser, error) {
+	if !st.begin() {
+		return nil, ErrConnectionClosed
+	}
+	return &h2RawWriter{st: st}, nil
+}
+
+// h2RawWriter is the writer IntoWriter returns on HTTP/2.
+type h2RawWriter struct {
+	st     *h2Stream
+	head   []byte // the head so far, until its blank line
+	inBody bool
+	closed bool
+}
+
+// Write parses the head as it comes, then writes the body.
+func (w *h2RawWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, ErrConnectionClosed
+	}
+	if w.inBody {
+		return w.writeBody(p)
+	}
+	w.head = append(w.head, p...)
+	end := bytes.Index(w.head, []byte("\r\n\r\n"))
+	if end < 0 {
+		if len(w.head) > DefaultMaxHeaderBytes {
+			return 0, fmt.Errorf("%w: raw response head above %d bytes", ErrInvalidResponse, DefaultMaxHeaderBytes)
+		}
+		return len(p), nil
+	}
+	if err := w.writeHead(w.head[:end+4]); err != nil {
+		return 0, err
+	}
+	rest := w.head[end+4:]
+	w.inBody, w.head = true, nil
+	if _, err := w.writeBody(rest); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// writeHead turns the raw head into the stream's status and fields.
+func (w *h2RawWriter) writeHead(head []byte) error {
+	tr := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
+	line, err := tr.ReadLine()
+	if err != nil {
+		return fmt.Errorf("%w: raw response: %w", ErrInvalidResponse, err)
+	}
+	_, rest, _ := strings.Cut(line, " ")
+	codeText, _, _ := strings.Cut(rest, " ")
+	code, err := strconv.Atoi(codeText)
+	if err != nil || code < 200 || code > 999 {
+		return fmt.Errorf("%w: raw status line %q", ErrInvalidResponse, line)
+	}
+	fields, err := tr.ReadMIMEHeader()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: raw response fields: %w", ErrInvalidResponse, err)
+	}
+	h := w.st.w.Header()
+	for k, vv := range fields {
+		for _, v := range vv {
+			copyH2Fields(h, []Header{{Field: HeaderField(k), Value: v}})
+		}
+	}
+	w.st.w.WriteHeader(code)
+	return nil
+}
+
+// writeBody writes body bytes and flushes them.
+func (w *h2RawWriter) writeBody(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, err := w.st.w.Write(p)
+	if err == nil {
+		err = http.NewResponseController(w.st.w).Flush()
+	}
+	return n, err
+}
+
+// Close ends the stream.
+func (w *h2RawWriter) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	defer w.st.end()
+	if !w.inBody {
+		return fmt.Errorf("%w: raw response ended inside its head", ErrInvalidResponse)
+	}
+	return nil
+}
+
+// upgrade: HTTP/2 has no protocol switch (an h2 request never asks for one).
+func (st *h2Stream) upgrade(*Request, string, *Response) (net.Conn, error) {
+	return nil, ErrNotUpgradable
+}
+
+// trailers are the request's trailer fields, once its body is read.
+func (st *h2Stream) trailers(*Request) []Header {
+	var out []Header
+	for k, vv := range st.hr.Trailer {
+		for _, v := range vv {
+			out = append(out, Header{Field: HeaderField(k), Value: v})
+		}
+	}
+	return out
+}
+
+func (st *h2Stream) decodedBodyLimit() int64 { return st.c.srv.cfg.maxDecodedBodyBytes }
+
+// dropped answers 500 for a request dropped unanswered; on the finalizer
+// goroutine, so the write goes on a goroutine of its own.
+func (st *h2Stream) dropped(uint64) {
+	go func() {
+		if st.begin() {
+			st.w.Header().Set("Content-Length", "0")
+			st.w.WriteHeader(int(StatusInternalServerError))
+			st.end()
+		}
+	}()
+}
+
+// rewatch watches r again (after an Upgrade that failed: on HTTP/2, always).
+func (st *h2Stream) rewatch(r *Request) { watchDrop(r) }
+
+func (st *h2Stream) remoteAddr() net.Addr { return st.c.remote }
+
+func (st *h2Stream) remoteString() string { return st.hr.RemoteAddr }
+
+// baseContext is the stream's context: it ends on RST_STREAM and when the
+// connection closes.
+func (st *h2Stream) baseContext() context.Context { return st.hr.Context() }
+
+func (st *h2Stream) tlsState() *tls.ConnectionState { return st.hr.TLS }
+
+func (st *h2Stream) logf(msg string) { st.c.logf(msg) }
+
+// serveNative runs h on the stream's own ResponseWriter and *http.Request:
+// x/net's are net/http's on HTTP/2.
+func (st *h2Stream) serveNative(r *Request, h http.Handler) (bool, error) {
+	if !r.claimAnswer() {
+		return true, ErrAlreadyAnswered
+	}
+	if !st.begin() {
+		return true, ErrConnectionClosed
+	}
+	defer st.end()
+	hr := st.hr.WithContext(r.Context())
+	h.ServeHTTP(st.w, hr)
+	return true, nil
+}
+
+// openStream, informational, hijack and setBodyReadDeadline serve Handle's
+// ResponseWriter, which HTTP/2 streams do not use (serveNative hands the
+// handler x/net's own); they map onto the stream all the same.
+func (st *h2Stream) openStream(r *Request, resp *Response, _ bool) (responseStream, error) {
+	var out outgoing
+	verr := prepare(&out, r, resp, &st.c.srv.cfg.server)
+	if !st.begin() {
+		return nil, ErrConnectionClosed
+	}
+	if verr != nil {
+		defer st.end()
+		st.write(&out)
+		return nil, verr
+	}
+	h := st.w.Header()
+	copyH2Fields(h, out.resp.headers)
+	if out.resp.length >= 0 && out.f != frameNone {
+		h.Set("Content-Length", strconv.FormatInt(out.resp.length, 10))
+	}
+	st.w.WriteHeader(int(out.resp.status))
+	return &h2ResponseStream{st: st}, nil
+}
+
+func (st *h2Stream) informational(_ *Request, resp *Response) error {
+	if st.gone {
+		return ErrConnectionClosed
+	}
+	copyH2Fields(st.w.Header(), resp.headers)
+	st.w.WriteHeader(int(resp.status))
+	return nil
+}
+
+func (st *h2Stream) hijack(*Request, responseStream) (net.Conn, error) {
+	return nil, fmt.Errorf("%w: hijacking", ErrNotSupportedOnHTTP2)
+}
+
+func (st *h2Stream) setBodyReadDeadline(_ *Request, t time.Time) error {
+	return http.NewResponseController(st.w).SetReadDeadline(t)
+}
+
+// h2ResponseStream is a responseStream on an HTTP/2 stream.
+type h2ResponseStream struct {
+	st    *h2Stream
+	ended bool
+}
+
+func (s *h2ResponseStream) Write(p []byte) (int, error) { return s.st.w.Write(p) }
+
+func (s *h2ResponseStream) ReadFrom(src io.Reader) (int64, error) {
+	return io.Copy(writerOnly{s.st.w}, src)
+}
+
+func (s *h2ResponseStream) Flush() error { return http.NewResponseController(s.st.w).Flush() }
+
+func (s *h2ResponseStream) End(trailers []Header) error {
+	if s.ended {
+		return nil
+	}
+	s.ended = true
+	h := s.st.w.Header()
+	for _, t := range trailers {
+		h.Add(http.TrailerPrefix+string(t.Field), t.Value)
+	}
+	s.st.end()
+	return nil
+}
+
+func (s *h2ResponseStream) Abort() {
+	if !s.ended {
+		s.ended = true
+		s.st.aborted.Store(true) // the stream's handler resets it
+		s.st.end()
+	}
+}
+
+func (s *h2ResponseStream) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(s.st.w).SetWriteDeadline(t)
+}
+
+// h2LimitedBody enforces MaxBodyBytes on a body of unknown length: the read
+// past it fails with ErrBodyTooLarge.
+type h2LimitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *h2LimitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, ErrBodyTooLarge
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, ErrBodyTooLarge
+	}
+	return n, err
+}
