@@ -2,6 +2,7 @@
 // requests from the server and answer each with "hello world".
 //
 //	go run ./examples/hello -addr 127.0.0.1:8000
+//	go run ./examples/hello -h2c    # also cleartext HTTP/2: curl --http2-prior-knowledge
 package main
 
 import (
@@ -19,9 +20,10 @@ const workers = 4
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on (host:port)")
+	h2c := flag.Bool("h2c", false, "also accept HTTP/2 with prior knowledge (h2c)")
 	flag.Parse()
 
-	s, err := tinyhttp.HTTP(*addr)
+	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: *addr, H2C: *h2c})
 	if err != nil {
 		log.Fatal(err)
 	}
