@@ -95,6 +95,7 @@ type conn struct {
 	closing   bool      // a response said close: nothing more is written or read
 	broken    bool      // the connection is unusable (closed, or a write failed)
 	closeDue  bool      // breakLocked asked for the socket to be closed: unlock does it
+	idleDue   bool      // afterWrite found the connection idle: unlock reports it (ConnState)
 	awaiting  uint8     // the read loop waits for a request's first byte: awaitBuffered or awaitUnbuffered
 	draining  bool      // Shutdown: finish what is read, read nothing more
 	readStop  bool      // read nothing more; close once the responses are out
@@ -126,11 +127,26 @@ func (c *conn) signal() {
 // unlock releases mu, then closes the socket if breakLocked asked for it:
 // a close may block (TLS close_notify), so never under the lock.
 func (c *conn) unlock() {
-	if c.closeDue {
-		c.unlockAndClose()
+	if c.closeDue || c.idleDue {
+		c.unlockSlow()
 		return
 	}
 	c.mu.Unlock()
+}
+
+// unlockSlow is unlock's slow path: the close breakLocked asked for, or
+// the Idle state afterWrite found.
+func (c *conn) unlockSlow() {
+	idle := c.idleDue
+	c.idleDue = false
+	if c.closeDue {
+		c.unlockAndClose()
+	} else {
+		c.mu.Unlock()
+	}
+	if idle {
+		c.reportState(StateIdle)
+	}
 }
 
 // unlockAndClose is unlock's slow path.
@@ -165,12 +181,19 @@ func (c *conn) breakConn() {
 // orderly close. It is the connection's task in the pool.
 func (c *conn) serve() {
 	defer c.finish()
+	if c.srv.cfg.connState != nil {
+		c.mu.Lock()
+		c.extra().states = &connStateTracker{}
+		c.mu.Unlock()
+		c.reportState(StateNew)
+	}
 	if err := c.handshake(); err != nil {
+		c.srv.debugf("tinyhttp: TLS handshake failed", c.remote, "err", err)
 		c.breakConn()
 		return
 	}
-	c.in = prefixReader{conn: c.rwc}
-	c.out = deadlineWriter{conn: c.rwc, timeout: c.srv.cfg.writeTimeout}
+	c.in = prefixReader{conn: c.rwc, stats: &c.srv.stats}
+	c.out = deadlineWriter{conn: c.rwc, timeout: c.srv.cfg.writeTimeout, stats: &c.srv.stats}
 	c.acquireReader()
 	if c.speaksH2() {
 		c.serveH2()
@@ -282,6 +305,7 @@ func (c *conn) dispatch(r *Request) bool {
 	c.mu.Unlock()
 	keepAlive := r.head.keepAlive
 	c.served++
+	c.srv.stats.requests.Add(1)
 	handed := c.srv.enqueue(r) == pushHanded // r is not used after this
 	c.lastWasClose = !keepAlive
 	if !waits {
@@ -394,6 +418,8 @@ func (c *conn) rejectRequest(err error, v HTTPVersion) {
 		c.readFailed(err)
 		return // EOF or a broken connection: nobody to answer
 	}
+	c.srv.stats.countRejected(status)
+	c.srv.debugf("tinyhttp: request rejected", c.remote, "status", int(status), "err", err)
 	if v.Major != 1 {
 		v = HTTPVersion{1, 1}
 	}
@@ -451,6 +477,9 @@ func (c *conn) finish() {
 			lingeringClose(rwc)
 		}
 		rwc.Close()
+		if c.srv.cfg.connState != nil {
+			c.reportState(StateClosed)
+		}
 	}
 	c.srv.forget(c)
 }

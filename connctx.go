@@ -21,6 +21,7 @@ type connExtra struct {
 	loopDone chan struct{}           // closed when the read loop has stopped (handOver waits for it)
 	tls      *tls.ConnectionState    // on HTTPS, once asked for
 	remote   string                  // remoteString, once asked for
+	states   *connStateTracker       // with ServerConfig.ConnState
 }
 
 // extra returns the connection's connExtra, making it. Called with mu held.
@@ -74,7 +75,10 @@ func (c *conn) tlsState() *tls.ConnectionState {
 }
 
 // logf logs msg to the server's error log.
-func (c *conn) logf(msg string) { c.srv.cfg.errorLog.Print(msg) }
+func (c *conn) logf(msg string) { c.srv.cfg.logger.Warn(msg, "remote", addrString(c.remote)) }
+
+// logPanic logs the panic of a handler run by Handle.
+func (c *conn) logPanic(r *Request, v any) { c.srv.logPanic(r.Method(), r.URL(), c.remote, v) }
 
 // remoteAddr is the client's address, nil on a Unix socket.
 func (c *conn) remoteAddr() net.Addr { return c.remote }

@@ -142,6 +142,10 @@ func (c *conn) sawH2Preface() bool {
 func (c *conn) serveH2() {
 	c.clearDeadline()
 	h := c.srv.h2
+	c.srv.stats.h2Conns.Add(1)
+	if c.srv.cfg.connState != nil {
+		c.reportState(StateActive)
+	}
 	nc := &upgradedConn{Conn: c.rwc, br: c.br}
 	h.srv.ServeConn(nc, &http2.ServeConnOpts{
 		Context:    c.baseContext(),
@@ -162,6 +166,8 @@ func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
 		hr.Body = &h2LimitedBody{ReadCloser: hr.Body, left: max}
 	}
 	r := newH2Request(st, hr, c.secure)
+	c.srv.stats.requests.Add(1)
+	c.srv.stats.h2Streams.Add(1)
 	watchDrop(r) // nothing but the queue and the application holds r
 	if c.srv.enqueue(r) == pushRefused {
 		return // enqueue answered 503
@@ -274,6 +280,7 @@ func (st *h2Stream) write(out *outgoing) error {
 		h.Set("Content-Length", strconv.FormatInt(resp.length, 10))
 	}
 	st.w.WriteHeader(int(resp.status))
+	st.c.srv.stats.countResponse(resp.status)
 	if noBody {
 		return nil
 	}
@@ -454,6 +461,8 @@ func (st *h2Stream) baseContext() context.Context { return st.hr.Context() }
 func (st *h2Stream) tlsState() *tls.ConnectionState { return st.hr.TLS }
 
 func (st *h2Stream) logf(msg string) { st.c.logf(msg) }
+
+func (st *h2Stream) logPanic(r *Request, v any) { st.c.logPanic(r, v) }
 
 // serveNative runs h on the stream's own ResponseWriter and *http.Request:
 // x/net's are net/http's on HTTP/2.

@@ -34,6 +34,9 @@ func (c *conn) awaitFirstByte() bool {
 	c.pipelined = c.br.Buffered() > 0
 	if c.pipelined { // the next request is here already
 		c.startHead()
+		if c.srv.cfg.connState != nil {
+			c.reportState(StateActive)
+		}
 		return !c.isStopped()
 	}
 	if !c.startAwait(awaitBuffered) {
@@ -43,8 +46,11 @@ func (c *conn) awaitFirstByte() bool {
 	if isTimeout(err) && !c.isStopped() && c.startAwait(awaitUnbuffered) {
 		c.releaseReader()
 		c.heads, c.served = nil, 0 // an idle connection holds no arena, and is not busy when it wakes
+		c.srv.stats.idle.Add(1)
 		var n int
 		n, err = c.rwc.Read(c.in.prefix[:])
+		c.srv.stats.idle.Add(-1)
+		c.srv.stats.bytesRead.Add(uint64(n))
 		c.acquireReader()
 		c.in.pending = n == 1
 	}
@@ -57,6 +63,9 @@ func (c *conn) awaitFirstByte() bool {
 		return false
 	}
 	c.startHead()
+	if c.srv.cfg.connState != nil {
+		c.reportState(StateActive)
+	}
 	return true
 }
 
@@ -80,11 +89,12 @@ func (c *conn) beforeBlock() {
 // for the unbuffered one when no response is outstanding. false means stop.
 func (c *conn) startAwait(phase uint8) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.stopped() {
 		return false
 	}
 	c.awaiting = phase
+	c.idleDue = c.idleDue || (c.srv.cfg.connState != nil && c.seq.idle() && !c.seq.writing)
 	if phase == awaitUnbuffered {
 		c.releaseWriter()
 	}
@@ -178,6 +188,7 @@ func (c *conn) releaseWriter() {
 // an unbuffered wait read.
 type prefixReader struct {
 	conn    net.Conn
+	stats   *serverStats // counts the bytes read
 	prefix  [1]byte
 	pending bool
 }
@@ -187,7 +198,9 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 		b[0], p.pending = p.prefix[0], false
 		return 1, nil
 	}
-	return p.conn.Read(b)
+	n, err := p.conn.Read(b)
+	p.stats.bytesRead.Add(uint64(n))
+	return n, err
 }
 
 // setReadTimeout sets the read deadline d from now (none when d <= 0).

@@ -214,6 +214,7 @@ func (c *conn) writeTurn(mine uint64, own bool) (mineErr error) {
 			s.out.resp, s.out.x.acceptEnc, s.state = nil, "", slotWriting // a free slot holds no pointer
 			c.mu.Unlock()
 			closeAfter, err := writeOutgoing(c.bw, &out, now, &c.srv.cfg.server)
+			c.srv.stats.countResponse(out.resp.status)
 			c.mu.Lock()
 			if own && id == mine {
 				mineErr = err
@@ -313,6 +314,9 @@ func (c *conn) afterWrite() {
 		c.setReadDeadline(aLongTimeAgo) // interrupt a read of a request that will not be answered
 	} else if c.awaiting == awaitUnbuffered && c.seq.idle() {
 		c.setReadTimeout(c.srv.cfg.idleTimeout)
+	}
+	if c.srv.cfg.connState != nil && c.awaiting != awaitNone && c.seq.idle() {
+		c.idleDue = true // reported once mu is released (unlock)
 	}
 	c.signal()
 }

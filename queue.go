@@ -258,6 +258,7 @@ func (s *Server) Unblock() { s.q.push(nil) }
 func (s *Server) enqueue(r *Request) pushResult {
 	res := s.q.push(r)
 	if res == pushRefused {
+		s.stats.countRejected(StatusServiceUnavailable)
 		r.Respond(Empty(StatusServiceUnavailable).WithHeader(Header{Field: "Connection", Value: "close"}))
 	}
 	return res

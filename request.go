@@ -57,7 +57,8 @@ type answerer interface {
 	baseContext() context.Context   // what r's context derives from
 	tlsState() *tls.ConnectionState // nil on plain connections
 	streamer                        // responses written as they are made (stream.go)
-	logf(msg string)                // logs one of the server's own errors
+	logf(msg string)                // logs a handler's misuse (Warn)
+	logPanic(r *Request, v any)     // logs a handler's panic with its stack
 }
 
 // streamer is what net/http's ResponseWriter needs beyond Respond

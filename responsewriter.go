@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -353,9 +352,7 @@ func (w *responseWriter) finishRequest() error {
 // sent, otherwise the connection is cut.
 func (w *responseWriter) recovered(v any) error {
 	if v != http.ErrAbortHandler {
-		buf := make([]byte, 64<<10)
-		buf = buf[:runtime.Stack(buf, false)]
-		w.r.answer.logf(fmt.Sprintf("tinyhttp: panic serving %s %s: %v\n%s", w.hr.Method, w.hr.RequestURI, v, buf))
+		w.r.answer.logPanic(w.r, v)
 	}
 	defer w.r.finish()
 	switch {

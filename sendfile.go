@@ -16,9 +16,10 @@ import (
 type deadlineWriter struct {
 	conn    net.Conn
 	timeout time.Duration
-	expires time.Time // the deadline last set
-	fresh   time.Time // a clock reading the next renew may use instead of reading the clock
-	pinned  bool      // the application set the deadline (pin): no renewal until unpin
+	expires time.Time    // the deadline last set
+	fresh   time.Time    // a clock reading the next renew may use instead of reading the clock
+	pinned  bool         // the application set the deadline (pin): no renewal until unpin
+	stats   *serverStats // counts the bytes written
 }
 
 // pin sets the write deadline to t (zero: none) and stops renewals, for a
@@ -66,7 +67,9 @@ const renewSlack = 4
 // Write renews the deadline and writes p.
 func (w *deadlineWriter) Write(p []byte) (int, error) {
 	w.renew()
-	return w.conn.Write(p)
+	n, err := w.conn.Write(p)
+	w.stats.bytesOut.Add(uint64(n))
+	return n, err
 }
 
 // ReadFrom lets a file body go out through the connection's ReadFrom
@@ -86,6 +89,7 @@ func (w *deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
 			}
 			lr = &io.LimitedReader{R: outer.R, N: min(outer.N, writeChunkForDeadline)}
 			n, err := rf.ReadFrom(lr)
+			w.stats.bytesOut.Add(uint64(n))
 			outer.N -= n
 			total += n
 			if err != nil || n == 0 {
@@ -94,6 +98,7 @@ func (w *deadlineWriter) ReadFrom(r io.Reader) (int64, error) {
 			continue
 		}
 		n, err := rf.ReadFrom(lr)
+		w.stats.bytesOut.Add(uint64(n))
 		total += n
 		if err != nil || n < writeChunkForDeadline {
 			return total, err

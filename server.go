@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -60,9 +61,23 @@ type ServerConfig struct {
 	ServerName         string        // the Server field value; "": "tinyhttp"
 	DisableServerField bool          // send no Server field at all
 
-	// ErrorLog receives the server's own errors (accept failures, panics);
-	// nil: the log package's standard logger.
+	// Logger receives the server's own records; nil: slog.Default(). Error:
+	// accept failures ("err", "retry"), handler panics ("method", "target",
+	// "remote", "panic", "stack"). Warn: handler misuse (a superfluous
+	// WriteHeader). Debug, at most 20 a second with "suppressed" counting
+	// the rest: TLS handshake failures and requests the server refused
+	// ("remote", "status", "err"), which a flood of bad clients would
+	// otherwise turn into a flood of records.
+	Logger *slog.Logger
+	// ErrorLog receives the records as text when Logger is nil.
+	//
+	// Deprecated: use Logger.
 	ErrorLog *log.Logger
+	// ConnState, when set, is called as connections change state (see
+	// ConnState): from the connection's goroutines, never two calls for one
+	// connection at once, never with a server lock held. It must not block
+	// for long: the connection waits for it.
+	ConnState func(net.Conn, ConnState)
 
 	// Compression compresses eligible responses (gzip or deflate, as the
 	// client accepts) by media type and size; see CompressionConfig. nil:
@@ -103,7 +118,8 @@ type config struct {
 	maxPipelined      int
 	workerIdleTimeout time.Duration
 	server            responsePolicy
-	errorLog          *log.Logger
+	logger            *slog.Logger
+	connState         func(net.Conn, ConnState)
 
 	maxDecodedBodyBytes int64 // Request.DecodedBody's bound; 0: unlimited
 
@@ -149,7 +165,8 @@ func (sc *ServerConfig) resolve() (*config, error) {
 		maxPipelined:      intOr(sc.MaxPipelined, DefaultMaxPipelined),
 		workerIdleTimeout: orDefault(sc.WorkerIdleTimeout, DefaultWorkerIdleTimeout),
 		server:            responsePolicy{server: sc.ServerName, compress: sc.Compression.policy()},
-		errorLog:          sc.ErrorLog,
+		logger:            loggerFor(sc),
+		connState:         sc.ConnState,
 	}
 	c.maxDecodedBodyBytes = decodedLimit(sc.MaxDecodedBodyBytes)
 	c.maxConcurrentStreams = intOr(sc.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
@@ -168,9 +185,6 @@ func (sc *ServerConfig) resolve() (*config, error) {
 	}
 	if sc.DisableServerField {
 		c.server.server = ""
-	}
-	if c.errorLog == nil {
-		c.errorLog = log.Default()
 	}
 	switch {
 	case sc.TLSConfig != nil:
@@ -212,6 +226,9 @@ type Server struct {
 	connCount atomic.Int64
 
 	h2 *h2Server // HTTP/2 (h2.go); nil when neither h2 nor h2c is on
+
+	stats      serverStats
+	debugLimit debugLimiter
 
 	baseOnce sync.Once
 	base     context.Context // carries http.ServerContextKey (baseContext)
@@ -370,7 +387,7 @@ func (s *Server) acceptLoop() {
 				return
 			}
 			backoff = min(max(2*backoff, minAcceptBackoff), maxAcceptBackoff)
-			s.cfg.errorLog.Printf("tinyhttp: accept: %v; retrying in %v", err, backoff)
+			s.cfg.logger.Error("tinyhttp: accept failed", "err", err, "retry", backoff)
 			select {
 			case <-time.After(backoff):
 			case <-s.done:
@@ -391,7 +408,9 @@ const overloadResponse = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\
 
 // startConn registers rwc and hands it to the pool.
 func (s *Server) startConn(rwc net.Conn) {
+	s.stats.accepted.Add(1)
 	if max := s.cfg.maxConnections; max > 0 && s.connCount.Load() >= int64(max) {
+		s.stats.countRejected(StatusServiceUnavailable)
 		go rejectOverload(rwc)
 		return
 	}
@@ -410,7 +429,7 @@ func (s *Server) startConn(rwc net.Conn) {
 		c.serve()
 		s.tasks.Done()
 	}, func(v any) {
-		s.cfg.errorLog.Printf("tinyhttp: panic serving %v: %v", c.remote, v)
+		s.cfg.logger.Error("tinyhttp: panic serving a connection", "remote", addrString(c.remote), "panic", fmt.Sprint(v))
 		c.breakConn()
 		c.finish()
 		s.tasks.Done()
@@ -456,11 +475,13 @@ func (s *Server) trackUpgraded(c *conn, u *upgradedConn) *upgradedConn {
 	}
 	s.upgraded[u] = struct{}{}
 	s.connCount.Add(1)
+	s.stats.upgraded.Add(1)
 	u.release = func() {
 		s.mu.Lock()
 		if _, ok := s.upgraded[u]; ok {
 			delete(s.upgraded, u)
 			s.connCount.Add(-1)
+			s.stats.upgraded.Add(-1)
 		}
 		s.mu.Unlock()
 	}
@@ -607,7 +628,7 @@ func (s *Server) Serve(workers int, handler func(*Request)) error {
 func (s *Server) handle(r *Request, handler func(*Request)) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.cfg.errorLog.Printf("tinyhttp: handler panic on %s %s: %v", r.Method(), r.URL(), v)
+			s.logPanic(r.Method(), r.URL(), r.RemoteAddr(), v)
 		}
 		if !r.Answered() {
 			r.Respond(Empty(StatusInternalServerError))

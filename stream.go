@@ -60,6 +60,7 @@ func (c *conn) openStream(r *Request, resp *Response, fullDuplex bool) (response
 	x, rs := &out.x, out.resp
 	closeAfter := x.mustClose || !x.keepAlive || rs.close || out.f == frameUntilEOF
 	c.bw.Write(appendHead(c.bw.AvailableBuffer(), rs, out.f, x, now, closeAfter, &c.srv.cfg.server))
+	c.srv.stats.countResponse(rs.status)
 	rs.closeBody()
 	s := &connStream{c: c, r: r, f: out.f, discard: x.head || out.f == frameNone, length: rs.length, closeAfter: closeAfter, fullDuplex: fullDuplex}
 	if out.f != frameLength {
@@ -234,5 +235,6 @@ func (c *conn) informational(r *Request, resp *Response) error {
 		b = append(append(append(append(b, h.Field...), ": "...), h.Value...), "\r\n"...)
 	}
 	c.bw.Write(append(b, "\r\n"...))
+	c.srv.stats.countResponse(resp.status)
 	return c.releaseTurn(false, false)
 }

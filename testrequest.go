@@ -74,6 +74,10 @@ func (a sinkAnswerer) remoteString() string {
 
 func (a sinkAnswerer) logf(msg string) { log.Print(msg) }
 
+func (a sinkAnswerer) logPanic(r *Request, v any) {
+	log.Printf("tinyhttp: handler panic on %s %s: %v", r.Method(), r.URL(), v)
+}
+
 func (a sinkAnswerer) baseContext() context.Context { return context.Background() }
 
 func (a sinkAnswerer) tlsState() *tls.ConnectionState { return nil }

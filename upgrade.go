@@ -73,6 +73,7 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 		return nil, err
 	}
 	c.bw.Write(appendUpgradeHead(c.bw.AvailableBuffer(), resp, up, &c.srv.cfg.server))
+	c.srv.stats.countResponse(resp.status)
 	resp.closeBody()
 	if err := c.bw.Flush(); err != nil {
 		c.breakConn()
@@ -138,6 +139,9 @@ func (c *conn) handOver(r *Request) *upgradedConn {
 	}
 	c.graceUntil.Store(0)
 	c.rwc.SetDeadline(time.Time{}) // the application's protocol sets its own deadlines
+	if c.srv.cfg.connState != nil {
+		c.reportState(StateHijacked)
+	}
 	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, owner: c, br: c.br})
 }
 

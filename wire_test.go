@@ -67,6 +67,7 @@ type wireServer struct {
 
 	workers sync.WaitGroup
 	log     wireLog
+	states  *stateRecorder // ConnState calls, in tests that record them
 }
 
 // wireLog is a bytes.Buffer safe for concurrent use (the server's ErrorLog).

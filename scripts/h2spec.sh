@@ -32,8 +32,7 @@ run() { # name, h2spec flags...
 	echo "=== h2spec $name"
 	"$H2SPEC" -h 127.0.0.1 -o 5 -j "$tmp/$name.xml" "$@" >"$tmp/$name.txt" 2>&1 || true
 	tail -n 30 "$tmp/$name.txt"
-	# Failed cases are the lines after "Failures:" that name a section id.
-
+	# The failed cases are the lines with a cross after "Failures:".
 	if grep -q '[1-9][0-9]* failed' "$tmp/$name.txt"; then
 		local failed
 		failed=$(awk '/^Failures:/{f=1} f && /×/{print}' "$tmp/$name.txt" | sed 's/^ *//')
