@@ -2,8 +2,9 @@ package tinyhttp
 
 // What a connection tells the requests read from it: their context (which
 // ends when the client goes away, the connection closes or the server
-// closes), the TLS state, the client's address, and where the server's own
-// errors go. The state only some connections need lives in connExtra.
+// closes, and derives from the server's base context), the TLS state, the
+// client's address, and where the server's own errors go. The state only
+// some connections need lives in connExtra.
 
 import (
 	"context"
@@ -109,4 +110,23 @@ func (c *conn) readFailed(err error) {
 	c.mu.Lock()
 	c.endContext(fmt.Errorf("%w: %w", ErrClientDisconnected, err))
 	c.mu.Unlock()
+}
+
+// baseContext returns the context every connection's context derives from:
+// it carries, under http.ServerContextKey, an *http.Server that describes
+// this server (its address and timeouts) for handlers that look for one;
+// it does not run.
+func (s *Server) baseContext() context.Context {
+	s.baseOnce.Do(func() {
+		hs := &http.Server{
+			Addr:              s.ln.Addr().String(),
+			ReadHeaderTimeout: s.cfg.readHeaderTimeout,
+			WriteTimeout:      s.cfg.writeTimeout,
+			IdleTimeout:       s.cfg.idleTimeout,
+			MaxHeaderBytes:    s.cfg.headLimits.maxHeader,
+			TLSConfig:         s.cfg.tls,
+		}
+		s.base = context.WithValue(context.Background(), http.ServerContextKey, hs)
+	})
+	return s.base
 }
