@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"time"
 
 	"github.com/c0c8f223/tinyhttp"
 )
@@ -141,9 +140,10 @@ func ExampleRequest_Context() {
 		log.Fatal(err)
 	}
 	defer s.Close()
-	causes := make(chan error, 1)
+	arrived, causes := make(chan struct{}), make(chan error, 1)
 	go func() {
 		for req := range s.Incoming() {
+			close(arrived)
 			<-req.Context().Done() // a long computation would check this
 			causes <- context.Cause(req.Context())
 			req.Respond(tinyhttp.Empty(tinyhttp.StatusServiceUnavailable))
@@ -153,7 +153,7 @@ func ExampleRequest_Context() {
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+s.Addr().String()+"/slow", nil)
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		<-arrived
 		cancel() // the client gives up and closes the connection
 	}()
 	http.DefaultClient.Do(req)

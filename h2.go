@@ -270,18 +270,7 @@ func (st *h2Stream) respond(r *Request, resp *Response) error {
 func (st *h2Stream) write(out *outgoing) error {
 	resp := out.resp
 	defer resp.closeBody()
-	h := st.w.Header()
-	copyH2Fields(h, resp.headers)
-	if resp.flags&fromHandler == 0 && st.c.srv.cfg.server.server != "" && h.Get("Server") == "" {
-		h.Set("Server", st.c.srv.cfg.server.server)
-	}
-	noBody := out.f == frameNone || out.x.head
-	if resp.length >= 0 && out.f != frameNone {
-		h.Set("Content-Length", strconv.FormatInt(resp.length, 10))
-	}
-	st.w.WriteHeader(int(resp.status))
-	st.c.srv.stats.countResponse(resp.status)
-	if noBody {
+	if !st.writeHead(out) {
 		return nil
 	}
 	bw := writerPool.Get().(*bufio.Writer)
@@ -291,6 +280,23 @@ func (st *h2Stream) write(out *outgoing) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// writeHead sends out's status and header section (HEADERS), and reports
+// whether a body follows.
+func (st *h2Stream) writeHead(out *outgoing) bool {
+	resp := out.resp
+	h := st.w.Header()
+	copyH2Fields(h, resp.headers)
+	if resp.flags&fromHandler == 0 && st.c.srv.cfg.server.server != "" && h.Get("Server") == "" {
+		h.Set("Server", st.c.srv.cfg.server.server)
+	}
+	if resp.length >= 0 && out.f != frameNone {
+		h.Set("Content-Length", strconv.FormatInt(resp.length, 10))
+	}
+	st.w.WriteHeader(int(resp.status))
+	st.c.srv.stats.countResponse(resp.status)
+	return out.f != frameNone && !out.x.head
 }
 
 // copyH2Fields sets fields on h, leaving out the connection-specific ones
@@ -306,13 +312,16 @@ func copyH2Fields(h http.Header, fields []Header) {
 	}
 }
 
-// respondEmpty answers with an empty response of status.
-func (st *h2Stream) respondEmpty(status StatusCode) {
+// respondEmpty answers with an empty response of status, unless the stream
+// is gone or answered; it reports whether it did.
+func (st *h2Stream) respondEmpty(status StatusCode) bool {
 	if !st.begin() {
-		return
+		return false
 	}
 	st.w.Header().Set("Content-Length", "0")
 	st.w.WriteHeader(int(status))
+	st.c.srv.stats.countResponse(status)
+	return true
 }
 
 // rejectBody answers 413 for a declared body above MaxBodyBytes; x/net then
@@ -439,9 +448,7 @@ func (st *h2Stream) decodedBodyLimit() int64 { return st.c.srv.cfg.maxDecodedBod
 // goroutine, so the write goes on a goroutine of its own.
 func (st *h2Stream) dropped(uint64) {
 	go func() {
-		if st.begin() {
-			st.w.Header().Set("Content-Length", "0")
-			st.w.WriteHeader(int(StatusInternalServerError))
+		if st.respondEmpty(StatusInternalServerError) {
 			st.end()
 		}
 	}()
@@ -493,17 +500,15 @@ func (st *h2Stream) openStream(r *Request, resp *Response, _ bool) (responseStre
 		st.write(&out)
 		return nil, verr
 	}
-	h := st.w.Header()
-	copyH2Fields(h, out.resp.headers)
-	if out.resp.length >= 0 && out.f != frameNone {
-		h.Set("Content-Length", strconv.FormatInt(out.resp.length, 10))
-	}
-	st.w.WriteHeader(int(out.resp.status))
+	st.writeHead(&out)
 	return &h2ResponseStream{st: st}, nil
 }
 
 func (st *h2Stream) informational(_ *Request, resp *Response) error {
-	if st.gone {
+	st.mu.Lock()
+	gone := st.gone
+	st.mu.Unlock()
+	if gone {
 		return ErrConnectionClosed
 	}
 	copyH2Fields(st.w.Header(), resp.headers)

@@ -129,11 +129,11 @@ func canonicalHeader(fields []Header) (header http.Header, host string) {
 		}
 	}
 	header = make(http.Header, n)
-	if n == 0 {
-		for _, f := range fields {
-			return header, f.Value
+	if n == 0 { // no fields, or Host alone
+		if len(fields) > 0 {
+			host = fields[0].Value
 		}
-		return header, ""
+		return header, host
 	}
 	values := make([]string, n)
 	hostSeen := false
@@ -276,14 +276,14 @@ func (b *handlerBody) Close() error {
 	return nil
 }
 
-// appendFields appends the fields of h to hs in net/http's order (sorted by
+// fieldsFromHeader appends the fields of h to hs in net/http's order (sorted by
 // key), as net/http writes them: invalid names dropped, line breaks in
 // values turned into spaces and the values trimmed; a value still invalid
 // (a NUL, say) is dropped rather than sent. With resp, the framing fields
 // are the server's: Content-Length becomes the framing, Transfer-Encoding
 // and Upgrade are dropped, "Connection: close" asks to close, Trailer is
 // kept, trailers (http.TrailerPrefix) are left for the end.
-func appendFields(hs []Header, h http.Header, resp *Response) []Header {
+func fieldsFromHeader(hs []Header, h http.Header, resp *Response) []Header {
 	var small [16]string
 	keys := small[:0]
 	for k := range h {

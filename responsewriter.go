@@ -37,7 +37,6 @@ type responseWriter struct {
 	hr     *http.Request
 	header http.Header // the handler's map
 	stream responseStream
-	resp   *Response // the final response's head, made from header at WriteHeader (freeze)
 
 	status      int
 	buf         []byte // body bytes before the stream opens
@@ -54,8 +53,8 @@ type responseWriter struct {
 	fullDuplex   bool
 	streamErr    error // the stream failed to open: writes fail with it
 
-	respStore Response // resp's storage: one allocation less per request
-	small     [smallBody]byte
+	resp  Response // the final response, its head made from header at WriteHeader (freeze)
+	small [smallBody]byte
 }
 
 // smallBody is how much body the writer holds without an allocation of its
@@ -115,7 +114,7 @@ func (w *responseWriter) WriteHeader(code int) {
 // now: later changes to the map have no effect but on trailers.
 func (w *responseWriter) freeze() {
 	h := w.header
-	resp := &w.respStore
+	resp := &w.resp
 	*resp = Response{status: StatusCode(w.status), threshold: math.MaxInt64, flags: fromHandler}
 	resp.headers = resp.inline[:0]
 	if cl := h.Get("Content-Length"); cl != "" {
@@ -133,14 +132,13 @@ func (w *responseWriter) freeze() {
 	if tr := h["Trailer"]; len(tr) > 0 {
 		w.trailerDecl = append([]string(nil), tr...)
 	}
-	resp.headers = appendFields(resp.headers, h, resp)
-	w.resp = resp
+	resp.headers = fieldsFromHeader(resp.headers, h, resp)
 }
 
 // sendInformational writes a 1xx response with the current header.
 func (w *responseWriter) sendInformational(code int) {
 	resp := newResponse(StatusCode(code))
-	resp.headers = appendFields(resp.headers, w.header, nil)
+	resp.headers = fieldsFromHeader(resp.headers, w.header, nil)
 	resp.trusted = int32(len(resp.headers))
 	w.r.answer.informational(w.r, resp)
 }
@@ -373,7 +371,7 @@ func (w *responseWriter) recovered(v any) error {
 // net/http's chunkWriter.writeHeader does. first is the write that opens a
 // stream with nothing buffered.
 func (w *responseWriter) response(done bool, first []byte) *Response {
-	resp := w.resp
+	resp := &w.resp
 	code := resp.status
 	if len(w.buf) > 0 {
 		first = w.buf

@@ -56,10 +56,7 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, cl
 		if len(h.Field) == len("Upgrade") && r.status >= 200 && r.status != StatusUpgradeRequired && h.Field.Equal("Upgrade") {
 			continue // switching protocols is Request.Upgrade's; 426 must name the protocols
 		}
-		b = append(b, h.Field...)
-		b = append(b, ": "...)
-		b = append(b, h.Value...)
-		b = append(b, "\r\n"...)
+		b = appendField(b, h)
 	}
 	switch f {
 	case frameLength:
@@ -75,6 +72,14 @@ func appendHead(b []byte, r *Response, f framing, x *exchange, now time.Time, cl
 	case !x.version.atLeast(1, 1):
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
+	return append(b, "\r\n"...)
+}
+
+// appendField appends the field line "name: value\r\n".
+func appendField(b []byte, h Header) []byte {
+	b = append(b, h.Field...)
+	b = append(b, ": "...)
+	b = append(b, h.Value...)
 	return append(b, "\r\n"...)
 }
 

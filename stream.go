@@ -168,7 +168,7 @@ func (s *connStream) End(trailers []Header) error {
 	if s.f == frameChunked && !s.discard {
 		b := append(s.c.bw.AvailableBuffer(), "0\r\n"...)
 		for _, h := range trailers {
-			b = append(append(append(append(b, h.Field...), ": "...), h.Value...), "\r\n"...)
+			b = appendField(b, h)
 		}
 		s.c.bw.Write(append(b, "\r\n"...))
 	}
@@ -232,7 +232,7 @@ func (c *conn) informational(r *Request, resp *Response) error {
 	}
 	b := appendStatusLine(c.bw.AvailableBuffer(), resp.status)
 	for _, h := range resp.headers {
-		b = append(append(append(append(b, h.Field...), ": "...), h.Value...), "\r\n"...)
+		b = appendField(b, h)
 	}
 	c.bw.Write(append(b, "\r\n"...))
 	c.srv.stats.countResponse(resp.status)
