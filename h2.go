@@ -48,6 +48,7 @@ var ErrNotSupportedOnHTTP2 = errors.New("tinyhttp: not supported on HTTP/2")
 // ServerConfig, and the *http.Server whose shutdown sends GOAWAY on every
 // HTTP/2 connection.
 type h2Server struct {
+	//lint:ignore SA1019 see newH2Server
 	srv  *http2.Server
 	base *http.Server // ServeConn's BaseConfig; its Shutdown starts the graceful shutdown of h2 connections
 }
@@ -58,18 +59,23 @@ func newH2Server(c *config) *h2Server {
 		ReadHeaderTimeout: c.readHeaderTimeout,
 		IdleTimeout:       c.idleTimeout,
 		MaxHeaderBytes:    c.headLimits.maxHeader,
+		HTTP2: &http.HTTP2Config{ // x/net reads its settings from here
+			MaxConcurrentStreams: c.maxConcurrentStreams,
+			MaxReadFrameSize:     c.maxReadFrameSize,
+			// A peer that stops reading is cut off like an HTTP/1.1 one.
+			WriteByteTimeout: c.writeTimeout,
+			// A silent connection is pinged after SendPingTimeout and
+			// closed if the ping is not answered in time.
+			SendPingTimeout: h2ReadIdleTimeout,
+			PingTimeout:     h2PingTimeout,
+		},
 	}
-	srv := &http2.Server{
-		MaxConcurrentStreams: uint32(c.maxConcurrentStreams),
-		IdleTimeout:          c.idleTimeout,
-		MaxReadFrameSize:     uint32(c.maxReadFrameSize),
-		// A peer that stops reading is cut off like an HTTP/1.1 one.
-		WriteByteTimeout: c.writeTimeout,
-		// A silent connection is pinged after ReadIdleTimeout and closed if
-		// the ping is not answered in time.
-		ReadIdleTimeout: h2ReadIdleTimeout,
-		PingTimeout:     h2PingTimeout,
-	}
+	//lint:ignore SA1019 see below
+	srv := &http2.Server{}
+	// ConfigureServer and ServeConn are deprecated in favour of net/http's
+	// own Serve, which needs a listener of its own: tinyhttp hands x/net one
+	// connection at a time, after its own accept, TLS and preface checks.
+	//lint:ignore SA1019 serving single connections has no other API
 	if err := http2.ConfigureServer(hs, srv); err != nil {
 		panic(err) // only for a configuration used twice, which this is not
 	}
@@ -147,6 +153,7 @@ func (c *conn) serveH2() {
 		c.reportState(StateActive)
 	}
 	nc := &upgradedConn{Conn: c.rwc, br: c.br}
+	//lint:ignore SA1019 see newH2Server
 	h.srv.ServeConn(nc, &http2.ServeConnOpts{
 		Context:    c.baseContext(),
 		BaseConfig: h.base,
