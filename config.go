@@ -84,6 +84,12 @@ type ServerConfig struct {
 	// (ErrBodyTooLarge, 413, above it); 0: 16 MiB, negative: unlimited.
 	MaxDecodedBodyBytes int64
 
+	// ProxyProtocol reads a PROXY protocol header (v1 or v2) at the start
+	// of each connection from a trusted proxy, so that RemoteAddr shows the
+	// client behind it; see ProxyProtocolConfig. nil: off, a PROXY header
+	// is read as a (bad) request.
+	ProxyProtocol *ProxyProtocolConfig
+
 	// DisableHTTP2 stops HTTPS from offering h2 in ALPN: every connection
 	// speaks HTTP/1.1. By default HTTPS offers h2 first, then http/1.1.
 	DisableHTTP2 bool
@@ -118,7 +124,8 @@ type config struct {
 	logger            *slog.Logger
 	connState         func(net.Conn, ConnState)
 
-	maxDecodedBodyBytes int64 // Request.DecodedBody's bound; 0: unlimited
+	maxDecodedBodyBytes int64        // Request.DecodedBody's bound; 0: unlimited
+	proxy               *proxyConfig // the PROXY protocol; nil: off (proxyproto.go)
 
 	http2                bool // HTTPS offers h2
 	h2c                  bool // cleartext HTTP/2 with prior knowledge
@@ -166,6 +173,11 @@ func (sc *ServerConfig) resolve() (*config, error) {
 		connState:         sc.ConnState,
 	}
 	c.maxDecodedBodyBytes = decodedLimit(sc.MaxDecodedBodyBytes)
+	proxy, err := sc.ProxyProtocol.resolve()
+	if err != nil {
+		return nil, err
+	}
+	c.proxy = proxy
 	c.maxConcurrentStreams = intOr(sc.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
 	c.maxReadFrameSize = intOr(sc.MaxReadFrameSize, defaultMaxReadFrameSize)
 	c.h2c = sc.H2C

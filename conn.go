@@ -177,7 +177,7 @@ func (c *conn) breakConn() {
 	c.unlock()
 }
 
-// serve runs the connection: TLS handshake, then the read loop, then the
+// serve runs the connection: PROXY header, TLS handshake, then the read loop, then the
 // orderly close. It is the connection's task in the pool.
 func (c *conn) serve() {
 	defer c.finish()
@@ -187,6 +187,10 @@ func (c *conn) serve() {
 		c.mu.Unlock()
 		c.reportState(StateNew)
 	}
+	if !c.acceptProxy() { // proxyproto.go; may leave br holding the start of the first request
+		c.breakConn()
+		return
+	}
 	if err := c.handshake(); err != nil {
 		c.srv.debugf("tinyhttp: TLS handshake failed", c.remote, "err", err)
 		c.breakConn()
@@ -194,7 +198,9 @@ func (c *conn) serve() {
 	}
 	c.in = prefixReader{conn: c.rwc, stats: &c.srv.stats}
 	c.out = deadlineWriter{conn: c.rwc, timeout: c.srv.cfg.writeTimeout, stats: &c.srv.stats}
-	c.acquireReader()
+	if c.br == nil {
+		c.acquireReader()
+	}
 	if c.speaksH2() {
 		c.serveH2()
 		return

@@ -7,6 +7,8 @@ require (
 	golang.org/x/net v0.63.0
 )
 
+require github.com/pires/go-proxyproto v0.15.0
+
 require (
 	github.com/klauspost/compress v1.20.0
 	github.com/panjf2000/ants/v2 v2.12.1

@@ -6,8 +6,8 @@
 # Usage (as root): bash scripts/install-deps.sh [--browser] [--no-optional] [--tests]
 #   --browser      also install chromium (for browser checks)
 #   --no-optional  skip optional packages (python3-h11)
-#   --tests        only the real clients the test suite uses (curl, wget,
-#                  python3, chromium); what CI installs
+#   --tests        only the real clients and proxies the test suite uses
+#                  (curl, wget, python3, chromium, nginx, haproxy); what CI installs
 set -euo pipefail
 
 # Packages every benchmark or client check needs.
@@ -27,8 +27,10 @@ OPTIONAL=(
 	python3-h11       # a second, independent HTTP/1.1 parser for conformance checks
 )
 BROWSER=(chromium)
-# The real clients the test suite drives (tests skip a client that is absent).
-TEST_CLIENTS=(curl wget python3 ca-certificates chromium)
+# The real clients and proxies the test suite drives (tests skip one that is
+# absent). tests/proxy puts nginx (its stream module, packaged separately,
+# sends the PROXY header) and HAProxy (send-proxy-v2) in front of tinyhttp.
+TEST_CLIENTS=(curl wget python3 ca-certificates chromium nginx libnginx-mod-stream haproxy)
 
 want_optional=1
 want_browser=0
