@@ -152,7 +152,7 @@ func (c *conn) serveH2() {
 	if c.srv.cfg.connState != nil {
 		c.reportState(StateActive)
 	}
-	nc := &upgradedConn{Conn: c.rwc, br: c.br}
+	nc := &upgradedConn{Conn: c.rwc, br: c.br, remote: c.remote}
 	//lint:ignore SA1019 see newH2Server
 	h.srv.ServeConn(nc, &http2.ServeConnOpts{
 		Context:    c.baseContext(),

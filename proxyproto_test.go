@@ -3,6 +3,7 @@ package tinyhttp
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -210,7 +211,8 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 var elsewhere = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::/32")}
 
 // startAddrServer starts a server whose every request is answered with its
-// RemoteAddr (and, under /nethttp, with the net/http adaptor's). Its error
+// RemoteAddr (under /nethttp, with the net/http adaptor's; under /hijack,
+// the hijacked connection's, written raw before it closes). Its error
 // log goes to the returned buffer.
 func startAddrServer(t *testing.T, cfg ServerConfig) (*Server, *syncBuffer) {
 	t.Helper()
@@ -218,6 +220,17 @@ func startAddrServer(t *testing.T, cfg ServerConfig) (*Server, *syncBuffer) {
 	cfg.ErrorLog = log.New(logs, "", 0)
 	s := startServer(t, cfg)
 	go s.Serve(2, func(r *Request) {
+		if r.URL() == "/hijack" {
+			r.Handle(http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+				c, _, err := w.(http.Hijacker).Hijack()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				io.WriteString(c, c.RemoteAddr().String())
+			}))
+			return
+		}
 		if r.URL() == "/nethttp" {
 			r.Handle(http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 				io.WriteString(w, hr.RemoteAddr)
@@ -605,4 +618,39 @@ func FuzzProxyHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestProxyProtocolH2CAndHijack: an h2c connection and a hijacked one show
+// the client the PROXY header named, in the pull API, in the net/http
+// adaptor and on the hijacked net.Conn.
+func TestProxyProtocolH2CAndHijack(t *testing.T) {
+	s, _ := startAddrServer(t, ServerConfig{H2C: true, ProxyProtocol: &ProxyProtocolConfig{TrustedSources: loopback}})
+	const client = "[2001:db8::7]:55000"
+	header := ppTCP(t, 2, client, "[2001:db8::1]:80")
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &p, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &prefixConn{Conn: c, prefix: header}, nil
+	}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	for _, path := range []string{"/", "/nethttp"} {
+		res, err := hc.Get("http://" + s.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.ProtoMajor != 2 || string(b) != client {
+			t.Errorf("%s over h2c: HTTP/%d %q, want HTTP/2 %q", path, res.ProtoMajor, b, client)
+		}
+	}
+	got := exchangeRaw(t, s, header, []byte("GET /hijack HTTP/1.1\r\nHost: x\r\n\r\n"))
+	if got != client {
+		t.Errorf("hijacked connection's RemoteAddr: %q, want %q", got, client)
+	}
 }

@@ -142,7 +142,7 @@ func (c *conn) handOver(r *Request) *upgradedConn {
 	if c.srv.cfg.connState != nil {
 		c.reportState(StateHijacked)
 	}
-	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, owner: c, br: c.br})
+	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, owner: c, br: c.br, remote: c.remote})
 }
 
 // appendUpgradeHead appends resp's head for a protocol switch: no body and
@@ -160,6 +160,7 @@ type upgradedConn struct {
 	net.Conn
 	owner   *conn // the HTTP connection it was: Close ends its context
 	br      *bufio.Reader
+	remote  net.Addr // the client (a PROXY header may have named it); nil: the socket's peer
 	release func()
 	once    sync.Once
 }
@@ -170,6 +171,14 @@ func (u *upgradedConn) Read(p []byte) (int, error) {
 		return u.br.Read(p)
 	}
 	return u.Conn.Read(p)
+}
+
+// RemoteAddr is the client's address: the one a PROXY header named, if any.
+func (u *upgradedConn) RemoteAddr() net.Addr {
+	if u.remote != nil {
+		return u.remote
+	}
+	return u.Conn.RemoteAddr()
 }
 
 // Close closes the connection and stops the server tracking it.
