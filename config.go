@@ -89,6 +89,14 @@ type ServerConfig struct {
 	// client behind it; see ProxyProtocolConfig. nil: off, a PROXY header
 	// is read as a (bad) request.
 	ProxyProtocol *ProxyProtocolConfig
+	// ReusePort binds the TCP listener with SO_REUSEPORT (Linux, the BSDs,
+	// macOS), so that several servers, in one process or several, listen on
+	// one port and the kernel spreads new connections between them; every
+	// one of them must set it (see reuseport.go). false: a taken port is
+	// ErrAddressInUse. With a Unix socket, or where the platform lacks the
+	// option, NewServer returns ErrReusePortUnsupported. Ignored by
+	// NewServerFromListener, whose listener is bound already.
+	ReusePort bool
 
 	// DisableHTTP2 stops HTTPS from offering h2 in ALPN: every connection
 	// speaks HTTP/1.1. By default HTTPS offers h2 first, then http/1.1.

@@ -233,7 +233,7 @@ func (c *conn) waitReadAhead() bool {
 		<-c.wake
 		c.mu.Lock()
 	}
-	return !c.stopped()
+	return !c.stoppedForFirst()
 }
 
 // stopped reports whether nothing more will be read. Called with mu held.
@@ -439,13 +439,32 @@ func (c *conn) rejectRequest(err error, v HTTPVersion) {
 }
 
 // drain makes the connection finish what it has read and read nothing more;
-// an idle connection closes at once.
+// an idle connection closes at once. A connection accepted but not read
+// from yet still gets its first request read, if it comes within idleGrace
+// (firstMayWait): its client has sent it already, most likely, and cannot
+// tell that the server began to stop, so closing it would fail a request
+// that a hand-over to another process or listener must not fail.
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.draining = true
-	c.interruptAwait()
+	if !c.firstMayWait() || c.awaiting != awaitBuffered {
+		c.interruptAwait()
+	}
 	c.mu.Unlock()
 	c.signal()
+}
+
+// firstMayWait reports whether the read loop may still wait for the
+// connection's first request although Shutdown drains it (drain). Called
+// with mu held.
+func (c *conn) firstMayWait() bool {
+	return c.seq.issued == 0 && !c.closing && !c.broken && !c.readStop
+}
+
+// stoppedForFirst is stopped, except that a connection Shutdown drains may
+// still read its first request (drain). Called with mu held.
+func (c *conn) stoppedForFirst() bool {
+	return c.stopped() && !(c.draining && c.firstMayWait())
 }
 
 // interruptAwait wakes a read loop that waits for a request that will not

@@ -91,7 +91,9 @@ var (
 	ErrServerClosed = errors.New("tinyhttp: server closed")
 )
 
-// ErrAddressInUse is returned when a Unix socket path is served by a live process.
+// ErrAddressInUse is returned when a Unix socket path is served by a live
+// process, or when a TCP address is taken (by a listener without
+// SO_REUSEPORT, see ServerConfig.ReusePort); the system's error is wrapped too.
 var ErrAddressInUse = errors.New("tinyhttp: address already in use")
 
 // ErrInvalidHeader is returned (wrapped) by NewHeader and ParseHeader, and by

@@ -7,7 +7,10 @@ require (
 	golang.org/x/net v0.63.0
 )
 
-require github.com/pires/go-proxyproto v0.15.0
+require (
+	github.com/pires/go-proxyproto v0.15.0
+	golang.org/x/sys v0.50.0
+)
 
 require (
 	github.com/klauspost/compress v1.20.0

@@ -56,7 +56,7 @@ func (c *conn) awaitFirstByte() bool {
 	}
 	c.mu.Lock()
 	c.awaiting = awaitNone
-	stop := c.stopped()
+	stop := c.stoppedForFirst()
 	c.mu.Unlock()
 	if err != nil || stop {
 		c.readFailed(err)
@@ -90,8 +90,8 @@ func (c *conn) beforeBlock() {
 func (c *conn) startAwait(phase uint8) bool {
 	c.mu.Lock()
 	defer c.unlock()
-	if c.stopped() {
-		return false
+	if c.stopped() && (phase != awaitBuffered || c.stoppedForFirst()) {
+		return false // a first request may still come while draining (drain)
 	}
 	c.awaiting = phase
 	c.idleDue = c.idleDue || (c.srv.cfg.connState != nil && c.seq.idle() && !c.seq.writing)

@@ -65,7 +65,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if network == "" {
 		network = "tcp"
 	}
-	ln, err := listen(network, cfg.Addr)
+	var ln net.Listener
+	if cfg.ReusePort {
+		ln, err = listenReusePort(network, cfg.Addr)
+	} else {
+		ln, err = listen(network, cfg.Addr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +115,7 @@ func listen(network, addr string) (net.Listener, error) {
 	}
 	ln, err := net.Listen(network, addr)
 	if err != nil {
-		return nil, fmt.Errorf("tinyhttp: listen: %w", err)
+		return nil, listenError(err)
 	}
 	return ln, nil
 }
@@ -204,11 +209,10 @@ func (s *Server) startConn(rwc net.Conn) {
 	}
 	c := newConn(s, rwc)
 	s.mu.Lock()
-	if s.closed.Load() {
-		s.mu.Unlock()
-		rwc.Close()
-		return
-	}
+	// Even once the server is closed: the accept loop runs this, and
+	// Shutdown drains, and Close closes, the registry only after the loop
+	// is done, so a connection accepted as the server stops is answered
+	// (Shutdown) or closed (Close) like any other, never dropped unread.
 	s.conns[c] = struct{}{}
 	s.connCount.Add(1)
 	s.tasks.Add(1)
@@ -352,12 +356,14 @@ const shutdownPoll = 10 * time.Millisecond
 // Shutdown stops the server gracefully: it stops accepting, closes idle
 // keep-alive connections at once, lets requests already read be answered
 // (their responses carry Connection: close) while reading no new ones, and
-// delivers queued requests; then Recv returns ErrServerClosed. Upgraded
+// delivers queued requests; then Recv returns ErrServerClosed. A connection
+// accepted but not read from yet still has its first request read (within
+// 250 ms) and answered, so that a hand-over to another server on the port
+// (ReusePort, or a listener passed to a new process) fails no request. Upgraded
 // connections are not waited for: they are closed when Shutdown returns. If
 // ctx ends first, everything is closed at once and ctx.Err() is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.stopAccepting()
-	s.q.close(false)
 	s.mu.Lock()
 	for c := range s.conns {
 		c.drain()
@@ -376,6 +382,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+	// Closed only now: a connection accepted just before Shutdown still
+	// has its first request read and queued (conn.drain).
+	s.q.close(false)
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}

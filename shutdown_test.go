@@ -135,3 +135,41 @@ func TestCloseUnblocksReceivers(t *testing.T) {
 		t.Fatal("connection open after Close")
 	}
 }
+
+// TestShutdownAnswersFreshConnection: a connection accepted before
+// Shutdown whose request comes only once Shutdown has begun is answered
+// (with Connection: close), not closed unread: its client cannot know the
+// server began to stop, and a hand-over to another server must not fail it.
+func TestShutdownAnswersFreshConnection(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c := dial(t, s)
+	for s.NumConnections() == 0 { // registered by the accept loop
+		time.Sleep(time.Millisecond)
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		shut <- s.Shutdown(ctx)
+	}()
+	for !s.closed.Load() { // Shutdown has begun
+		time.Sleep(time.Millisecond)
+	}
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	go func() {
+		if r, err := s.RecvTimeout(testTimeout); err == nil && r != nil {
+			r.Respond(FromString("late"))
+		}
+	}()
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to the first request of a connection accepted before Shutdown: %v", err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	if string(b) != "late" || !res.Close {
+		t.Errorf("got %q, close %v; want \"late\" with Connection: close", b, res.Close)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+}
