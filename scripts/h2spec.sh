@@ -26,24 +26,40 @@ for port in "$TLS_PORT" "$H2C_PORT"; do
 	done
 done
 status=0
+# unexpected prints the failed cases of report $1 that h2spec-known.txt
+# does not list.
+unexpected() {
+	grep -q '[1-9][0-9]* failed' "$1" || return 0
+	awk '/^Failures:/{f=1} f && /×/{print}' "$1" | sed 's/^ *//' | while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		grep -Fq -- "${line#× }" scripts/h2spec-known.txt 2>/dev/null || echo "$line"
+	done
+}
 run() { # name, h2spec flags...
 	local name=$1
 	shift
 	echo "=== h2spec $name"
 	"$H2SPEC" -h 127.0.0.1 -o 5 -j "$tmp/$name.xml" "$@" >"$tmp/$name.txt" 2>&1 || true
 	tail -n 30 "$tmp/$name.txt"
-	# The failed cases are the lines with a cross after "Failures:".
-	if grep -q '[1-9][0-9]* failed' "$tmp/$name.txt"; then
-		local failed
-		failed=$(awk '/^Failures:/{f=1} f && /×/{print}' "$tmp/$name.txt" | sed 's/^ *//')
-		while IFS= read -r line; do
-			[ -z "$line" ] && continue
-			if ! grep -Fq -- "${line#× }" scripts/h2spec-known.txt 2>/dev/null; then
-				echo "h2spec $name: unexpected failure: $line"
-				status=1
-			fi
-		done <<<"$failed"
-	fi
+	local first again
+	first=$(unexpected "$tmp/$name.txt")
+	[ -z "$first" ] && return 0
+	# A few cases race the server's answer against the frames that follow
+	# the request (a stream the server has already finished cannot get the
+	# stream error h2spec waits for): on a loaded machine they fail now and
+	# then. A failure counts only if the whole suite, run again, repeats it.
+	echo "h2spec $name: not in the known list, running the suite again: $first"
+	"$H2SPEC" -h 127.0.0.1 -o 5 "$@" >"$tmp/$name.again.txt" 2>&1 || true
+	again=$(unexpected "$tmp/$name.again.txt")
+	while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		if grep -Fxq -- "$line" <<<"$again"; then
+			echo "h2spec $name: unexpected failure, twice: $line"
+			status=1
+		else
+			echo "h2spec $name: passed on the second run: $line"
+		fi
+	done <<<"$first"
 }
 run tls -p "$TLS_PORT" -t -k
 run h2c -p "$H2C_PORT"
