@@ -81,6 +81,10 @@ var deliberateDifferences = []deliberateDifference{
 		connectionClose},
 	{"http10-keepalive-big", "header:Connection", "net/http sends the close-delimited body to an HTTP/1.0 keep-alive request without a Connection field; tinyhttp sends Connection: close",
 		connectionClose + "; CONFORMANCE.md C06, C07"},
+	{"expect-100-http10", "header:Connection", "as http10-close", connectionClose},
+	{"expect-100-http10", "proto", "as http10-close", alwaysHTTP11},
+	{"content-length-list", "statuses", "net/http refuses \"Content-Length: 5, 5\" in one field (400; it accepts two equal fields); tinyhttp reads it as 5 (200)",
+		"CONFORMANCE.md F03 (Policy: repeated equal Content-Length, \"5, 5\" or two \"5\" lines, accepted as 5; RFC 9110 §8.6 allows it)"},
 	{"http10-close", "proto", "net/http answers an HTTP/1.0 request with \"HTTP/1.0 200 OK\"; tinyhttp with \"HTTP/1.1 200 OK\"", alwaysHTTP11},
 	{"http10-post", "proto", "as http10-close", alwaysHTTP11},
 	{"http10-keepalive", "proto", "as http10-close", alwaysHTTP11},
@@ -127,6 +131,7 @@ var diffRows = []diffRow{
 		"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n"},
 	{name: "chunk-extensions", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" +
 		"5;name=val\r\nhello\r\n1;q=\"x y\"\r\n!\r\n0;last\r\n\r\n"},
+	{name: "expect-100-http10", raw: "POST /echo HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"},
 	{name: "expect-100-continue", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", more: "hello"},
 	{name: "obs-fold", raw: "GET /small HTTP/1.1\r\nHost: h\r\nX-Fold: a\r\n b\r\n\r\n", statusOnly: true},
 	{name: "connection-close", raw: "GET /small HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
@@ -152,6 +157,8 @@ var diffRows = []diffRow{
 	{name: "duplicate-content-length", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", statusOnly: true},
 	{name: "invalid-content-length", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\nhello", statusOnly: true},
 	{name: "cl-and-te", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", statusOnly: true},
+	{name: "content-length-list", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\nhello", statusOnly: true},
+	{name: "expect-unknown", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 200-ok\r\n\r\nhello", statusOnly: true},
 	{name: "te-unknown", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", statusOnly: true},
 	{name: "te-on-http10", raw: "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", statusOnly: true},
 	// The body is streamed: on both servers the handler runs, its read fails
@@ -179,6 +186,9 @@ var diffRows = []diffRow{
 	// though the README says a body longer than its declared length closes
 	// the connection.
 	// {name: "too-much-body", raw: "GET /toolong HTTP/1.1\r\nHost: h\r\n\r\n"},
+	// The same write past the declared length, on a connection that closes
+	// anyway: ErrContentLength and the response itself agree.
+	{name: "too-much-body-close", raw: "GET /toolong HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
 	{name: "trailers", raw: "GET /trailers HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "early-hints", raw: "GET /hints HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "no-write", raw: "GET /nowrite HTTP/1.1\r\nHost: h\r\n\r\n"},
@@ -192,6 +202,61 @@ var diffRows = []diffRow{
 	// response); tinyhttp sends nothing at all and closes with a FIN, though
 	// stream.go's Abort says "the client sees a truncated response".
 	// {name: "panic-after-head", raw: "GET /panicafter HTTP/1.1\r\nHost: h\r\n\r\n"},
+}
+
+// baselineChecks check that a row exercises what it is there for, on
+// net/http's side (tinyhttp's is compared with it): a check that fails
+// means the row tests nothing.
+var baselineChecks = map[string]func(o outcome, vs []seen) bool{
+	"get-escaped-slash": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && vs[0].RawPath == "/small/a%2Fb/c" && vs[0].Path == "/small/a/b/c" && vs[0].RawQuery == "x=%2F"
+	},
+	"absolute-form": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && vs[0].Host == "example.com:8080" && vs[0].URL == "http://example.com:8080/small?q=1"
+	},
+	"repeated-fields": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && slices.Equal(vs[0].Header["X-A"], []string{"1", "2", "3"}) && !vs[0].HostInHeader
+	},
+	"post-chunked-trailers": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && vs[0].Body == "hello world" && vs[0].ContentLength == -1 &&
+			slices.Equal(vs[0].TransferEncoding, []string{"chunked"}) && vs[0].Trailer.Get("X-Sum") == "42"
+	},
+	"expect-100-continue": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 2 && o.Resps[0].Status == 100 && len(vs) == 1 && vs[0].Body == "hello"
+	},
+	"expect-100-http10": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Status == 200 && len(vs) == 1 && vs[0].Body == "hello"
+	},
+	"obs-fold": func(o outcome, vs []seen) bool { return len(vs) == 1 && vs[0].Header.Get("X-Fold") == "a b" },
+	"head-big": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Header["Content-Length"] == nil && o.Resps[0].Framing == "none"
+	},
+	"http10-keepalive": func(o outcome, vs []seen) bool { return o.End == "open" },
+	"pipelined-three": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 3 && o.Resps[2].Framing == "chunked" && len(vs) == 3
+	},
+	"big-body":            func(o outcome, vs []seen) bool { return len(o.Resps) == 1 && o.Resps[0].Framing == "chunked" },
+	"flush-midway":        func(o outcome, vs []seen) bool { return len(o.Resps) == 1 && o.Resps[0].Framing == "chunked" },
+	"declared-length-big": func(o outcome, vs []seen) bool { return len(o.Resps) == 1 && o.Resps[0].Framing == "length" },
+	"status-204-body": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && slices.Equal(vs[0].WriteErrs, []string{"ErrBodyNotAllowed"})
+	},
+	"status-304-body": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && slices.Equal(vs[0].WriteErrs, []string{"ErrBodyNotAllowed"})
+	},
+	"too-much-body-close": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && slices.Equal(vs[0].WriteErrs, []string{"ErrContentLength"})
+	},
+	"trailers": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Trailers["X-Declared"] != nil && o.Resps[0].Trailers["X-Prefixed"] != nil
+	},
+	"early-hints": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 2 && o.Resps[0].Status == 103 && o.Resps[0].Header["Link"] != nil && o.Resps[1].Header["X-Final"] != nil
+	},
+	"sniffed-html": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && slices.Equal(o.Resps[0].Header["Content-Type"], []string{"text/html; charset=utf-8"})
+	},
+	"too-long-header": func(o outcome, vs []seen) bool { return len(o.Resps) == 1 && o.Resps[0].Status == 431 },
 }
 
 // seen is what the handler saw of one *http.Request.
@@ -697,6 +762,9 @@ func TestDifferentialNetHTTP(t *testing.T) {
 			waitIdle(t, recTiny, "tinyhttp")
 			t.Logf("net/http: %s", summary(gotNet))
 			t.Logf("tinyhttp: %s", summary(gotTiny))
+			if check := baselineChecks[row.name]; check != nil && !check(gotNet, recNet.sorted()) {
+				t.Errorf("the row does not exercise what it is for on net/http: %s; views %+v", summary(gotNet), recNet.sorted())
+			}
 			diffs := aspectDiffs(row, gotNet, gotTiny, recNet.sorted(), recTiny.sorted())
 			want := listed[row.name]
 			for aspect, d := range diffs {
