@@ -51,7 +51,11 @@ type diffRow struct {
 }
 
 // deliberateDifference is one difference the test expects, with its reason.
-// aspect names the part of the comparison that differs (see compareOutcomes).
+// aspect names the part of the comparison that differs (see aspectDiffs):
+// "statuses" (the status codes of every response read, 1xx included),
+// "view" (what the handler saw), "end" (the connection open, closed or
+// cut), and per response "proto", "reason", "header:<Name>", "body",
+// "framing" and "trailers".
 type deliberateDifference struct {
 	row, aspect, what, why string
 }
@@ -73,6 +77,8 @@ var deliberateDifferences = []deliberateDifference{
 		"CONFORMANCE.md H21: \"*\" is only for OPTIONS (RFC 9112 §3.2.4)"},
 	{"cl-and-te", "statuses", "net/http processes Content-Length with Transfer-Encoding: chunked as chunked (200); tinyhttp answers 400",
 		"CONFORMANCE.md F01 (Policy: 400 + close, a request-smuggling defence; RFC 9112 §6.1 MAY reject)"},
+	{"content-length-list", "statuses", "net/http refuses \"Content-Length: 5, 5\" in one field (400; it accepts two equal fields); tinyhttp reads it as 5 (200)",
+		"CONFORMANCE.md F03 (Policy: repeated equal Content-Length, \"5, 5\" or two \"5\" lines, accepted as 5; RFC 9110 §8.6 allows it)"},
 	{"te-on-http10", "statuses", "net/http ignores Transfer-Encoding on HTTP/1.0: an empty body, 200, and the connection closes (the chunk bytes are never read); tinyhttp answers 400",
 		"CONFORMANCE.md F08 (Policy: 400 + close; RFC 9112 §6.1 MUST treat the framing as faulty)"},
 	{"http10-close", "header:Connection", "net/http closes an HTTP/1.0 connection without saying so; tinyhttp sends Connection: close",
@@ -81,14 +87,12 @@ var deliberateDifferences = []deliberateDifference{
 		connectionClose},
 	{"http10-keepalive-big", "header:Connection", "net/http sends the close-delimited body to an HTTP/1.0 keep-alive request without a Connection field; tinyhttp sends Connection: close",
 		connectionClose + "; CONFORMANCE.md C06, C07"},
-	{"expect-100-http10", "header:Connection", "as http10-close", connectionClose},
-	{"expect-100-http10", "proto", "as http10-close", alwaysHTTP11},
-	{"content-length-list", "statuses", "net/http refuses \"Content-Length: 5, 5\" in one field (400; it accepts two equal fields); tinyhttp reads it as 5 (200)",
-		"CONFORMANCE.md F03 (Policy: repeated equal Content-Length, \"5, 5\" or two \"5\" lines, accepted as 5; RFC 9110 §8.6 allows it)"},
 	{"http10-close", "proto", "net/http answers an HTTP/1.0 request with \"HTTP/1.0 200 OK\"; tinyhttp with \"HTTP/1.1 200 OK\"", alwaysHTTP11},
 	{"http10-post", "proto", "as http10-close", alwaysHTTP11},
 	{"http10-keepalive", "proto", "as http10-close", alwaysHTTP11},
 	{"http10-keepalive-big", "proto", "as http10-close", alwaysHTTP11},
+	{"expect-100-http10", "header:Connection", "as http10-close", connectionClose},
+	{"expect-100-http10", "proto", "as http10-close", alwaysHTTP11},
 	{"options-asterisk", "view", "net/http answers OPTIONS * itself (its globalOptionsHandler, unless DisableGeneralOptionsHandler) and the handler never runs; tinyhttp hands it to the handler",
 		optionsAsterisk},
 	{"options-asterisk", "body", "net/http's OPTIONS * answer is empty; the handler writes \"hello, world\\n\"", optionsAsterisk},
@@ -604,7 +608,13 @@ func diffExchange(t *testing.T, addr string, row diffRow) outcome {
 }
 
 // aspectDiffs compares two outcomes (and the handler's views) part by part:
-// the names of the parts that differ, with their diffs.
+// the names of the parts that differ, with their diffs. A statusOnly row
+// compares "statuses" alone. Headers are compared by canonical name, each
+// name's values in wire order; the order of different names is not (RFC
+// 9110 §5.3 gives it no meaning; net/http sorts the handler's fields and
+// appends its own). Date is the one field left out (the clock); nothing
+// else is excluded: through Handle, tinyhttp sends no Server field, like
+// net/http.
 func aspectDiffs(row diffRow, gotNet, gotTiny outcome, viewNet, viewTiny []seen) map[string]string {
 	diffs := make(map[string]string)
 	add := func(aspect string, a, b any, opts ...cmp.Option) {
@@ -731,6 +741,9 @@ func TestDifferentialNetHTTP(t *testing.T) {
 
 	listed := make(map[string]map[string]deliberateDifference)
 	for _, d := range deliberateDifferences {
+		if _, dup := listed[d.row][d.aspect]; dup {
+			t.Errorf("deliberate difference %s/%s listed twice", d.row, d.aspect)
+		}
 		if listed[d.row] == nil {
 			listed[d.row] = make(map[string]deliberateDifference)
 		}
