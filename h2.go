@@ -545,7 +545,7 @@ func (s *h2ResponseStream) ReadFrom(src io.Reader) (int64, error) {
 
 func (s *h2ResponseStream) Flush() error { return http.NewResponseController(s.st.w).Flush() }
 
-func (s *h2ResponseStream) End(trailers []Header) error {
+func (s *h2ResponseStream) End(trailers []Header, _ bool) error {
 	if s.ended {
 		return nil
 	}

@@ -78,6 +78,7 @@ func (r *Request) httpRequest() (*http.Request, error) {
 		host = hostField
 	}
 	fixPragmaCacheControl(header)
+	collapseContentLength(header)
 	base := http.Request{
 		Method:     method,
 		URL:        u,
@@ -154,6 +155,15 @@ func canonicalHeader(fields []Header) (header http.Header, host string) {
 		values = values[1:]
 	}
 	return header, host
+}
+
+// collapseContentLength is net/http's readTransfer: equal repeated
+// Content-Length fields (the parser accepted them only if equal, F03) reach
+// the handler as one.
+func collapseContentLength(h http.Header) {
+	if cl := h["Content-Length"]; len(cl) > 1 {
+		h["Content-Length"] = []string{textproto.TrimString(cl[0])}
+	}
 }
 
 // fixPragmaCacheControl is net/http's: "Pragma: no-cache" without

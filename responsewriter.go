@@ -337,13 +337,18 @@ func (w *responseWriter) finishRequest() error {
 			return err
 		}
 	}
+	// A write past the declared length was refused: the connection closes
+	// after the response, as net/http's does (written != declared).
+	overflow := w.declaredLen >= 0 && w.written > w.declaredLen
 	if w.stream == nil {
 		if w.streamErr != nil {
 			return w.streamErr
 		}
-		return w.r.Respond(w.response(true, nil))
+		resp := w.response(true, nil)
+		resp.close = resp.close || overflow
+		return w.r.Respond(resp)
 	}
-	return w.stream.End(w.trailers())
+	return w.stream.End(w.trailers(), overflow)
 }
 
 // recovered answers for a handler that panicked with v: 500 if nothing was

@@ -22,8 +22,9 @@ type responseStream interface {
 	// Flush sends what is buffered to the client.
 	Flush() error
 	// End writes the end of the body, with trailers when it is chunked,
-	// and releases the turn: the responses behind it may go.
-	End(trailers []Header) error
+	// and releases the turn: the responses behind it may go. closeAfter
+	// closes the connection after the response (an HTTP/1.1 one).
+	End(trailers []Header, closeAfter bool) error
 	// Abort cuts the connection: the client sees a truncated response.
 	Abort()
 	// SetWriteDeadline replaces the write timeout by t (zero: none) until
@@ -160,7 +161,7 @@ func (s *connStream) Flush() error {
 // End finishes the body and hands the turn on. A body shorter than its
 // declared length leaves the client waiting for the rest: the connection
 // closes after it.
-func (s *connStream) End(trailers []Header) error {
+func (s *connStream) End(trailers []Header, mustClose bool) error {
 	if s.ended {
 		return nil
 	}
@@ -172,7 +173,7 @@ func (s *connStream) End(trailers []Header) error {
 		}
 		s.c.bw.Write(append(b, "\r\n"...))
 	}
-	closeAfter := s.closeAfter || (s.length >= 0 && s.n < s.length && !s.discard)
+	closeAfter := mustClose || s.closeAfter || (s.length >= 0 && s.n < s.length && !s.discard)
 	if s.fullDuplex {
 		s.c.settleBody(s.r)
 	}
@@ -191,6 +192,7 @@ func (s *connStream) Abort() {
 	s.ended = true
 	s.unpin()
 	c := s.c
+	c.bw.Flush() // what the handler wrote goes out: the client sees it cut short, as on net/http
 	c.settleBody(s.r)
 	c.mu.Lock()
 	c.breakLocked()

@@ -117,7 +117,7 @@ func (s *sinkStream) ReadFrom(src io.Reader) (int64, error) { return s.body.Read
 
 func (s *sinkStream) Flush() error { return nil }
 
-func (s *sinkStream) End(trailers []Header) error {
+func (s *sinkStream) End(trailers []Header, _ bool) error {
 	if s.ended {
 		return nil
 	}

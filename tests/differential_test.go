@@ -81,6 +81,8 @@ var deliberateDifferences = []deliberateDifference{
 		"CONFORMANCE.md F03 (Policy: repeated equal Content-Length, \"5, 5\" or two \"5\" lines, accepted as 5; RFC 9110 §8.6 allows it)"},
 	{"te-on-http10", "statuses", "net/http ignores Transfer-Encoding on HTTP/1.0: an empty body, 200, and the connection closes (the chunk bytes are never read); tinyhttp answers 400",
 		"CONFORMANCE.md F08 (Policy: 400 + close; RFC 9112 §6.1 MUST treat the framing as faulty)"},
+	{"too-much-body", "header:Connection", "net/http closes after a write past the declared Content-Length without saying so; tinyhttp sends Connection: close",
+		connectionClose},
 	{"http10-close", "header:Connection", "net/http closes an HTTP/1.0 connection without saying so; tinyhttp sends Connection: close",
 		connectionClose},
 	{"http10-post", "header:Connection", "net/http closes an HTTP/1.0 connection without saying so; tinyhttp sends Connection: close",
@@ -127,10 +129,9 @@ var diffRows = []diffRow{
 	{name: "post-content-length", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world"},
 	{name: "post-empty-body", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"},
 	{name: "post-no-length", raw: "POST /echo HTTP/1.1\r\nHost: h\r\n\r\n"},
-	// Suspected bug, out of the table: net/http's readTransfer collapses
-	// equal repeated Content-Length fields into one, so its handler sees
-	// Header["Content-Length"] = ["5"]; tinyhttp's handler sees ["5", "5"].
-	// {name: "duplicate-equal-content-length", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"},
+	// net/http's readTransfer collapses equal repeated Content-Length
+	// fields into one: the handler sees Header["Content-Length"] = ["5"].
+	{name: "duplicate-equal-content-length", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"},
 	{name: "post-chunked-trailers", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n" +
 		"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n"},
 	{name: "chunk-extensions", raw: "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" +
@@ -184,12 +185,10 @@ var diffRows = []diffRow{
 	{name: "flush-midway", raw: "GET /flush HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "status-204-body", raw: "GET /204 HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "status-304-body", raw: "GET /304 HTTP/1.1\r\nHost: h\r\n\r\n"},
-	// Suspected bug, out of the table: after a write past the declared
-	// Content-Length (ErrContentLength), net/http closes the connection
-	// after the response (written != declared); tinyhttp keeps it open,
-	// though the README says a body longer than its declared length closes
-	// the connection.
-	// {name: "too-much-body", raw: "GET /toolong HTTP/1.1\r\nHost: h\r\n\r\n"},
+	// After a write past the declared Content-Length (ErrContentLength),
+	// the connection closes after the response (net/http: written !=
+	// declared).
+	{name: "too-much-body", raw: "GET /toolong HTTP/1.1\r\nHost: h\r\n\r\n"},
 	// The same write past the declared length, on a connection that closes
 	// anyway: ErrContentLength and the response itself agree.
 	{name: "too-much-body-close", raw: "GET /toolong HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
@@ -200,12 +199,10 @@ var diffRows = []diffRow{
 	{name: "explicit-status", raw: "GET /404 HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "panic", raw: "GET /panic HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "abort-handler", raw: "GET /abort HTTP/1.1\r\nHost: h\r\n\r\n"},
-	// Suspected bug, out of the table: a handler that writes 3200 bytes
-	// (the head goes out, chunked) and then panics. net/http sends the head
-	// and the first 2 KiB chunk, then cuts the connection (a truncated
-	// response); tinyhttp sends nothing at all and closes with a FIN, though
-	// stream.go's Abort says "the client sees a truncated response".
-	// {name: "panic-after-head", raw: "GET /panicafter HTTP/1.1\r\nHost: h\r\n\r\n"},
+	// A handler that writes 3200 bytes (the head goes out, chunked) and
+	// then panics: the head and what was written go out, then the
+	// connection is cut (a truncated response).
+	{name: "panic-after-head", raw: "GET /panicafter HTTP/1.1\r\nHost: h\r\n\r\n"},
 }
 
 // baselineChecks check that a row exercises what it is there for, on
