@@ -17,7 +17,10 @@
 #   BUSY_CONNS [IDLE_CONNS] connection counts of the busy load
 #   BUSY_DURATION [10s] whole seconds every busy connection cycles requests
 #   FILE_MB [1024]  SERVER_CPU [0]  CLIENT_CPU [1]
-#   PEERS ["tinyhttp nethttp fasthttp rust-tiny-http"]; tinyhttp-base is
+#   PEERS ["tinyhttp nethttp fasthttp rust-tiny-http"]; also available:
+#     tinyhttp-handler (net/http's handler, peer.Handler, through
+#     ServeHandler) and fasthttpadaptor (the same handler on fasthttp);
+#     tinyhttp-base is
 #     bench/cmd/tinyhttp built against the library as of BASE_REV
 #     (bench/build-base.sh), run when listed or when BASE_REV is set
 #   BASE_REV [a238aae]

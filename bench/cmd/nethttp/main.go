@@ -1,7 +1,9 @@
 // Command nethttp is the net/http peer of the side-by-side benchmark: a
-// hello-world server on 127.0.0.1 (see package peer for the paths).
+// hello-world server on 127.0.0.1 (see package peer for the paths and the
+// handler). With -h2c it also speaks cleartext HTTP/2 with prior knowledge,
+// for bench/h2load.sh.
 //
-// Usage: nethttp [-port PORT] [-file PATH]
+// Usage: nethttp [-port PORT] [-file PATH] [-h2c]
 package main
 
 import (
@@ -15,36 +17,14 @@ import (
 
 const name = "nethttp"
 
-// hello answers every path but /sleep and /file.
-func hello(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", peer.ContentType)
-	_, _ = w.Write([]byte(peer.Hello))
-}
-
-// sleep answers like hello after sleeping peer.SleepFor.
-func sleep(w http.ResponseWriter, r *http.Request) {
-	time.Sleep(peer.SleepFor)
-	hello(w, r)
-}
-
-// fileHandler serves path with http.ServeFile (sendfile, ranges, conditionals).
-func fileHandler(path string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if path == "" {
-			http.NotFound(w, r)
-			return
-		}
-		http.ServeFile(w, r, path)
-	}
-}
-
 func main() {
 	o := peer.Parse(name)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", hello)
-	mux.HandleFunc(peer.SleepPath, sleep)
-	mux.HandleFunc(peer.FilePath, fileHandler(o.File))
-	srv := &http.Server{Addr: o.Addr(), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: o.Addr(), Handler: peer.Handler(o.File), ReadHeaderTimeout: 10 * time.Second}
+	if o.H2C {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	}
 	fmt.Fprintf(os.Stderr, "%s: listening on %s\n", name, o.Addr())
 	peer.Fatal(name, srv.ListenAndServe())
 }

@@ -2,7 +2,10 @@
 // hello-world server on 127.0.0.1 (see package peer for the paths) with a
 // few worker goroutines pulling requests from the server's queue.
 //
-// Usage: tinyhttp [-port PORT] [-file PATH] [-workers N]
+// With -h2c it also speaks cleartext HTTP/2 with prior knowledge, for
+// bench/h2load.sh.
+//
+// Usage: tinyhttp [-port PORT] [-file PATH] [-workers N] [-h2c]
 package main
 
 import (
@@ -82,7 +85,7 @@ func serve(s *tinyhttp.Server, workers int, file string) {
 
 func main() {
 	o := peer.Parse(name)
-	s, err := tinyhttp.HTTP(o.Addr())
+	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C})
 	if err != nil {
 		peer.Fatal(name, err)
 	}

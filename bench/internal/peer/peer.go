@@ -37,6 +37,7 @@ type Options struct {
 	Port    int    // TCP port on 127.0.0.1
 	File    string // file served at /file; empty: /file answers 404
 	Workers int    // request-pulling workers, where the peer has them
+	H2C     bool   // also serve cleartext HTTP/2 with prior knowledge, where the peer can
 }
 
 // Addr is the listen address: 127.0.0.1 and the port.
@@ -50,6 +51,7 @@ func Parse(name string) Options {
 	fs.IntVar(&o.Port, "port", 8080, "TCP port to listen on (127.0.0.1)")
 	fs.StringVar(&o.File, "file", "", "file served at "+FilePath)
 	fs.IntVar(&o.Workers, "workers", DefaultWorkers, "request-pulling workers (pull-model peers)")
+	fs.BoolVar(&o.H2C, "h2c", false, "also serve cleartext HTTP/2 with prior knowledge (tinyhttp, tinyhttp-handler, nethttp)")
 	_ = fs.Parse(os.Args[1:]) // ExitOnError: Parse exits by itself.
 	if fs.NArg() > 1 {
 		usage(name, "too many arguments")
@@ -69,7 +71,7 @@ func Parse(name string) Options {
 
 // usage prints msg and the usage line, then exits with status 2.
 func usage(name, msg string) {
-	fmt.Fprintf(os.Stderr, "%s: %s\nusage: %s [-port PORT] [-file PATH] [-workers N] [PORT]\n", name, msg, name)
+	fmt.Fprintf(os.Stderr, "%s: %s\nusage: %s [-port PORT] [-file PATH] [-workers N] [-h2c] [PORT]\n", name, msg, name)
 	os.Exit(2)
 }
 
