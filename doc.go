@@ -67,6 +67,19 @@
 // closes, the server closes, or the request is answered; context.Cause says
 // which.
 //
+// # HTTP/2
+//
+// HTTPS offers h2 by ALPN unless ServerConfig.DisableHTTP2 is set, and
+// ServerConfig.H2C accepts cleartext HTTP/2 with prior knowledge. Each
+// stream is a Request on the same queue, answered with Respond, IntoWriter
+// or Handle like an HTTP/1.1 one; golang.org/x/net/http2 does the framing,
+// HPACK and flow control. Streams have no pipelining order: each is
+// answered when the application answers it. Upgrade returns
+// ErrNotUpgradable and hijacking ErrNotSupportedOnHTTP2; the connection-specific fields (Connection,
+// Keep-Alive, Transfer-Encoding, Upgrade) are dropped from responses;
+// Request.Context ends on RST_STREAM; Shutdown sends GOAWAY and lets the
+// streams in flight finish.
+//
 // # Concurrency
 //
 // Server methods are safe for concurrent use by any number of goroutines. A
