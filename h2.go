@@ -175,9 +175,15 @@ func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
 	r := newH2Request(st, hr, c.secure)
 	c.srv.stats.requests.Add(1)
 	c.srv.stats.h2Streams.Add(1)
-	watchDrop(r) // nothing but the queue and the application holds r
-	if c.srv.enqueue(r) == pushRefused {
-		return // enqueue answered 503
+	if h := c.srv.h2Handler.Load(); h != nil {
+		// ServeHandler: the handler runs here, on the stream's goroutine,
+		// with Serve's 500 for a handler that does not answer.
+		c.srv.handle(r, func(r *Request) { r.Handle(*h) })
+	} else {
+		watchDrop(r) // nothing but the queue and the application holds r
+		if c.srv.enqueue(r) == pushRefused {
+			return // enqueue answered 503
+		}
 	}
 	select {
 	case <-st.done:
@@ -479,8 +485,10 @@ func (st *h2Stream) logf(msg string) { st.c.logf(msg) }
 func (st *h2Stream) logPanic(r *Request, v any) { st.c.logPanic(r, v) }
 
 // serveNative runs h on the stream's own ResponseWriter and *http.Request:
-// x/net's are net/http's on HTTP/2.
-func (st *h2Stream) serveNative(r *Request, h http.Handler) (bool, error) {
+// x/net's are net/http's on HTTP/2. A handler that panics has its stream
+// reset, as on net/http's HTTP/2 server; the panic is logged unless it is
+// http.ErrAbortHandler, and Handle returns ErrHandlerPanic.
+func (st *h2Stream) serveNative(r *Request, h http.Handler) (_ bool, err error) {
 	if !r.claimAnswer() {
 		return true, ErrAlreadyAnswered
 	}
@@ -488,6 +496,15 @@ func (st *h2Stream) serveNative(r *Request, h http.Handler) (bool, error) {
 		return true, ErrConnectionClosed
 	}
 	defer st.end()
+	defer func() {
+		if v := recover(); v != nil {
+			st.aborted.Store(true) // the stream's handler resets the stream
+			if v != http.ErrAbortHandler {
+				st.logPanic(r, v)
+			}
+			err = fmt.Errorf("%w: %v", ErrHandlerPanic, v)
+		}
+	}()
 	hr := st.hr.WithContext(r.Context())
 	h.ServeHTTP(st.w, hr)
 	return true, nil

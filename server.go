@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,9 @@ type Server struct {
 	connCount atomic.Int64
 
 	h2 *h2Server // HTTP/2 (h2.go); nil when neither h2 nor h2c is on
+	// h2Handler is ServeHandler's handler: HTTP/2 streams run it on their
+	// own goroutines, as net/http's do, instead of queueing (h2.go).
+	h2Handler atomic.Pointer[http.Handler]
 
 	stats      serverStats
 	debugLimit debugLimiter

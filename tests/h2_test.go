@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -303,5 +304,71 @@ func TestHTTP2Disabled(t *testing.T) {
 	c.Send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
 	if resp := c.ReadResponse(false); resp.Status != 400 {
 		t.Errorf("preface without H2C: %d, want 400", resp.Status)
+	}
+}
+
+// TestHTTP2ServeHandler: under ServeHandler, HTTP/2 streams run the handler
+// on their own goroutines (two requests are in the handler at once with one
+// worker), and a handler that panics has its stream reset while the
+// connection serves on.
+func TestHTTP2ServeHandler(t *testing.T) {
+	s := newServerConfig(t, tinyhttp.ServerConfig{H2C: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	inside := make(chan struct{}, 2)
+	s.goroutine(func() {
+		s.ServeHandler(1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/panic":
+				panic("boom")
+			case "/together":
+				inside <- struct{}{}
+				for len(inside) < 2 { // both requests in the handler at once
+					select {
+					case <-r.Context().Done():
+						return
+					case <-time.After(time.Millisecond): // polling the barrier
+					}
+				}
+			}
+			fmt.Fprintf(w, "%s %s", r.Proto, r.URL.Path)
+		}))
+	})
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &p}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr, Timeout: wiretest.Timeout}
+	base := "http://" + s.Addr().String()
+	get := func(path string) (string, error) {
+		res, err := client.Get(base + path)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		return res.Status + " " + string(b), err
+	}
+	var wg sync.WaitGroup
+	got := make([]string, 2)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if got[i], err = get("/together"); err != nil {
+				got[i] = err.Error()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, g := range got {
+		if g != "200 OK HTTP/2.0 /together" {
+			t.Errorf("concurrent stream: %q", g)
+		}
+	}
+	if g, err := get("/panic"); err == nil {
+		t.Errorf("a panicking handler's stream answered %q, want a reset", g)
+	}
+	if g, err := get("/after"); err != nil || g != "200 OK HTTP/2.0 /after" {
+		t.Errorf("after the panic: %q, %v", g, err)
 	}
 }
