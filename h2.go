@@ -62,8 +62,9 @@ func newH2Server(c *config) *h2Server {
 		HTTP2: &http.HTTP2Config{ // x/net reads its settings from here
 			MaxConcurrentStreams: c.maxConcurrentStreams,
 			MaxReadFrameSize:     c.maxReadFrameSize,
-			// A peer that stops reading is cut off like an HTTP/1.1 one.
-			WriteByteTimeout: c.writeTimeout,
+			// No WriteByteTimeout: x/net would move the deadline on every
+			// write; the connection's deadlineWriter bounds writes instead
+			// (serveH2), as on HTTP/1.1.
 			// A silent connection is pinged after SendPingTimeout and
 			// closed if the ping is not answered in time.
 			SendPingTimeout: h2ReadIdleTimeout,
@@ -152,7 +153,10 @@ func (c *conn) serveH2() {
 	if c.srv.cfg.connState != nil {
 		c.reportState(StateActive)
 	}
-	nc := &upgradedConn{Conn: c.rwc, br: c.br, remote: c.remote}
+	// Writes go through the connection's deadlineWriter, which renews the
+	// write timeout without a timer update per frame (x/net serialises its
+	// writes, so one writer at a time uses it).
+	nc := &upgradedConn{Conn: c.rwc, br: c.br, remote: c.remote, out: &c.out}
 	//lint:ignore SA1019 see newH2Server
 	h.srv.ServeConn(nc, &http2.ServeConnOpts{
 		Context:    c.baseContext(),
@@ -505,7 +509,14 @@ func (st *h2Stream) serveNative(r *Request, h http.Handler) (_ bool, err error) 
 			err = fmt.Errorf("%w: %v", ErrHandlerPanic, v)
 		}
 	}()
-	hr := st.hr.WithContext(r.Context())
+	// The stream's own context ends as r's would (RST_STREAM, the
+	// connection closing, Close, Shutdown's deadline); r's is used only if
+	// the application made it already, which spares a context and a copy
+	// of the request per stream.
+	hr := st.hr
+	if r.ctx.Load() != nil {
+		hr = hr.WithContext(r.Context())
+	}
 	h.ServeHTTP(st.w, hr)
 	return true, nil
 }

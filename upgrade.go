@@ -160,7 +160,8 @@ type upgradedConn struct {
 	net.Conn
 	owner   *conn // the HTTP connection it was: Close ends its context
 	br      *bufio.Reader
-	remote  net.Addr // the client (a PROXY header may have named it); nil: the socket's peer
+	remote  net.Addr  // the client (a PROXY header may have named it); nil: the socket's peer
+	out     io.Writer // what writes go through (HTTP/2: the write timeout); nil: the connection
 	release func()
 	once    sync.Once
 }
@@ -171,6 +172,14 @@ func (u *upgradedConn) Read(p []byte) (int, error) {
 		return u.br.Read(p)
 	}
 	return u.Conn.Read(p)
+}
+
+// Write writes p through out, if set.
+func (u *upgradedConn) Write(p []byte) (int, error) {
+	if u.out != nil {
+		return u.out.Write(p)
+	}
+	return u.Conn.Write(p)
 }
 
 // RemoteAddr is the client's address: the one a PROXY header named, if any.
