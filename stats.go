@@ -34,7 +34,7 @@ type Stats struct {
 	Responses4xx        uint64
 	Responses5xx        uint64
 	BytesRead           uint64 // from HTTP/1.1 connections' sockets (TLS records included)
-	BytesWritten        uint64 // to HTTP/1.1 connections' sockets, sendfile included
+	BytesWritten        uint64 // to connections' sockets, sendfile and HTTP/2 included
 	Rejected400         uint64 // requests refused by the server itself, by status: malformed
 	Rejected408         uint64 // head not complete within ReadHeaderTimeout
 	Rejected413         uint64 // body above MaxBodyBytes
