@@ -244,6 +244,9 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
 	}
+	if w.wroteHeader && w.stream == nil && w.status == http.StatusSwitchingProtocols {
+		return w.hijackSwitching()
+	}
 	if w.wroteHeader && w.stream == nil {
 		if err := w.openStream(nil); err != nil {
 			return nil, nil, err
@@ -253,6 +256,21 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, ErrAlreadyAnswered
 	}
 	nc, err := w.r.answer.hijack(w.r, w.stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.hijacked = true
+	return nc, bufio.NewReadWriter(bufio.NewReader(nc), bufio.NewWriter(nc)), nil
+}
+
+// hijackSwitching is Hijack after WriteHeader(101), as coder/websocket's
+// Accept does it: like net/http, the 101 head (with the handler's Upgrade
+// field) goes out first, then the connection is the handler's.
+func (w *responseWriter) hijackSwitching() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.r.claimAnswer() {
+		return nil, nil, ErrAlreadyAnswered
+	}
+	nc, err := w.r.answer.upgrade(w.r, w.header.Get("Upgrade"), &w.resp)
 	if err != nil {
 		return nil, nil, err
 	}

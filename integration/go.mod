@@ -6,9 +6,11 @@ replace github.com/c0c8f223/tinyhttp => ../
 
 require (
 	github.com/c0c8f223/tinyhttp v0.0.0-00010101000000-000000000000
+	github.com/coder/websocket v1.8.15
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/gorilla/mux v1.8.1
+	github.com/gorilla/websocket v1.5.3
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/common v0.72.0
 )
