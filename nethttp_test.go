@@ -317,6 +317,39 @@ func TestHandleHijack(t *testing.T) {
 	}
 }
 
+// TestHandleHijackAfter101: WriteHeader(101) then Hijack, as
+// coder/websocket's Accept does: the 101 head with the handler's fields
+// goes out first (net/http flushes it in Hijack), then the connection is
+// the handler's.
+func TestHandleHijackAfter101(t *testing.T) {
+	ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Upgrade", "echo")
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("X-Accept", "yes")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		nc, brw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		line, _ := brw.ReadString('\n')
+		brw.WriteString("echo: " + line)
+		brw.Flush()
+	}))
+	c := ts.dial(t)
+	c.Invariants = false
+	c.Send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping\n")
+	br := bufio.NewReader(c.Conn)
+	c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 101 || resp.Header.Get("Upgrade") != "echo" || resp.Header.Get("X-Accept") != "yes" {
+		t.Fatalf("101 head: %+v %v", resp, err)
+	}
+	if line, err := br.ReadString('\n'); err != nil || line != "echo: ping\n" {
+		t.Fatalf("echo %q, %v", line, err)
+	}
+}
+
 // waitForCause is a handler that signals running, then sends the cause
 // of its request's context once it ends (or an error after the timeout).
 func waitForCause() (h http.Handler, running chan struct{}, causes chan error) {
