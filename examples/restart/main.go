@@ -76,11 +76,12 @@ func run(addr string) error {
 	go s.Serve(workers, func(r *tinyhttp.Request) {
 		r.Respond(tinyhttp.FromString("hello from " + pid + "\n"))
 	})
-	fmt.Printf("listening on http://%s/ (pid %s)\n", s.Addr(), pid)
-	signalReady()
-
+	// Signals are caught before anyone is told that the process serves: a
+	// SIGTERM right after must be a graceful stop, not the default death.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
+	fmt.Printf("listening on http://%s/ (pid %s)\n", s.Addr(), pid)
+	signalReady()
 	for s := range sig {
 		if s != syscall.SIGHUP {
 			break
