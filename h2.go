@@ -168,7 +168,7 @@ func (c *conn) serveH2() {
 // serveH2Stream queues one stream as a Request and waits for its answer,
 // or for the stream to end (RST_STREAM, the connection closing).
 func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
-	st := &h2Stream{c: c, w: w, hr: hr, done: make(chan struct{})}
+	st := &h2Stream{c: c, w: w, hr: hr}
 	if max := c.srv.cfg.maxBodyBytes; max > 0 {
 		if hr.ContentLength > max {
 			st.rejectBody()
@@ -176,18 +176,17 @@ func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
 		}
 		hr.Body = &h2LimitedBody{ReadCloser: hr.Body, left: max}
 	}
-	r := newH2Request(st, hr, c.secure)
 	c.srv.stats.requests.Add(1)
 	c.srv.stats.h2Streams.Add(1)
 	if h := c.srv.h2Handler.Load(); h != nil {
-		// ServeHandler: the handler runs here, on the stream's goroutine,
-		// with Serve's 500 for a handler that does not answer.
-		c.srv.handle(r, func(r *Request) { r.Handle(*h) })
-	} else {
-		watchDrop(r) // nothing but the queue and the application holds r
-		if c.srv.enqueue(r) == pushRefused {
-			return // enqueue answered 503
-		}
+		c.serveH2Handler(*h, w, hr)
+		return
+	}
+	st.done = make(chan struct{})
+	r := newH2Request(st, hr, c.secure)
+	watchDrop(r) // nothing but the queue and the application holds r
+	if c.srv.enqueue(r) == pushRefused {
+		return // enqueue answered 503
 	}
 	select {
 	case <-st.done:
@@ -203,6 +202,22 @@ func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
 	if st.aborted.Load() {
 		panic(http.ErrAbortHandler) // x/net resets the stream, silently
 	}
+}
+
+// serveH2Handler runs ServeHandler's handler on the stream's goroutine
+// with x/net's own request and writer, as net/http's HTTP/2 server does: no
+// Request, no queue. A panic is logged (unless it is http.ErrAbortHandler)
+// and resets the stream.
+func (c *conn) serveH2Handler(h http.Handler, w http.ResponseWriter, hr *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				c.srv.logPanic(Method(hr.Method), hr.RequestURI, c.remote, v)
+			}
+			panic(http.ErrAbortHandler) // x/net resets the stream, silently
+		}
+	}()
+	h.ServeHTTP(w, hr)
 }
 
 // newH2Request makes the Request of a stream: the fields as x/net decoded

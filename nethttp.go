@@ -24,9 +24,10 @@ import (
 // ServeHandler is Serve with every request answered by h through Handle:
 // workers goroutines (at least one) pull requests and run h, until the
 // server is closed. HTTP/2 streams do not queue: each runs h on the
-// stream's own goroutine, as on net/http's server (MaxConcurrentStreams
-// bounds them per connection), so workers bounds the HTTP/1.1 handlers in
-// flight. Call it once per server.
+// stream's own goroutine with x/net's *http.Request and ResponseWriter, as
+// on net/http's server (MaxConcurrentStreams bounds them per connection),
+// so workers bounds the HTTP/1.1 handlers in flight. Call it once per
+// server.
 func (s *Server) ServeHandler(workers int, h http.Handler) error {
 	s.h2Handler.Store(&h)
 	return s.Serve(workers, func(r *Request) { r.Handle(h) })

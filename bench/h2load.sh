@@ -8,7 +8,9 @@
 # Peers: tinyhttp (pull API, Respond), tinyhttp-handler (net/http's handler
 # through ServeHandler) and nethttp (the same handler on net/http's server).
 # It prints, as the median of RUNS runs per peer (alternating peers): req/s,
-# server CPU µs per request, and the ratios against nethttp; any failed or
+# server CPU µs per request, server heap allocations per request (the
+# peer's runtime.MemStats.Mallocs at exit over the requests served), and the
+# ratios against nethttp; any failed or
 # errored request fails the script.
 #
 # Settings (environment variables, defaults in brackets):
@@ -54,6 +56,7 @@ run_peer() {
 	kill "$SERVER_PID"
 	wait "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=""
+	mallocs=$(sed -n 's/.*mallocs=\([0-9]*\).*/\1/p' "$WORK/$peer.log")
 	if ! grep -q " 0 failed, 0 errored" <<<"$out" || ! grep -q "^status codes: [1-9][0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$out"; then
 		echo "h2load.sh: $peer: requests failed:" >&2
 		echo "$out" >&2
@@ -62,29 +65,31 @@ run_peer() {
 	rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
 	done_=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$out")
 	# The CPU delta includes the warm-up: per request, over every request served.
-	awk -v r="$rps" -v t=$((t1 - t0)) -v h="$CLK_TCK" -v n="$done_" -v d="$DURATION" -v w="$WARMUP" \
-		'BEGIN { printf "%d %.2f\n", r, t / h * 1e6 / (n + r * w) }'
+	awk -v r="$rps" -v t=$((t1 - t0)) -v h="$CLK_TCK" -v n="$done_" -v d="$DURATION" -v w="$WARMUP" -v m="${mallocs:-0}" \
+		'BEGIN { printf "%d %.2f %.1f\n", r, t / h * 1e6 / (n + r * w), m / (n + r * w) }'
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-declare -A RPS CPU
+declare -A RPS CPU ALLOCS
 for r in $(seq "$RUNS"); do
 	for peer in $PEERS; do
-		read -r rps us < <(run_peer "$peer")
+		read -r rps us allocs < <(run_peer "$peer")
 		RPS[$peer]="${RPS[$peer]:-} $rps"
 		CPU[$peer]="${CPU[$peer]:-} $us"
-		echo "run $r: $peer $rps req/s, $us µs CPU per request" >&2
+		ALLOCS[$peer]="${ALLOCS[$peer]:-} $allocs"
+		echo "run $r: $peer $rps req/s, $us µs CPU per request, $allocs allocations per request" >&2
 	done
 done
 echo "h2c, h2load -c $CONNS -m $STREAMS, ${DURATION}s after ${WARMUP}s warm-up, medians of $RUNS runs; $(nproc) cores, server on CPU $SERVER_CPU, h2load on CPU $CLIENT_CPU"
-echo "| peer | req/s | server CPU µs/request | req/s ÷ nethttp | CPU/request ÷ nethttp |"
-echo "|---|---|---|---|---|"
+echo "| peer | req/s | server CPU µs/request | server allocations/request | req/s ÷ nethttp | CPU/request ÷ nethttp |"
+echo "|---|---|---|---|---|---|"
 base_rps=$(median ${RPS[nethttp]:-0})
 base_cpu=$(median ${CPU[nethttp]:-0})
 for peer in $PEERS; do
 	rps=$(median ${RPS[$peer]})
 	us=$(median ${CPU[$peer]})
-	awk -v p="$peer" -v r="$rps" -v u="$us" -v br="$base_rps" -v bu="$base_cpu" 'BEGIN {
-		printf "| %s | %d | %.2f | %s | %s |\n", p, r, u, (br > 0 ? sprintf("%.2fx", r / br) : "-"), (bu > 0 ? sprintf("%.2fx", u / bu) : "-") }'
+	allocs=$(median ${ALLOCS[$peer]})
+	awk -v p="$peer" -v r="$rps" -v u="$us" -v a="$allocs" -v br="$base_rps" -v bu="$base_cpu" 'BEGIN {
+		printf "| %s | %d | %.2f | %.1f | %s | %s |\n", p, r, u, a, (br > 0 ? sprintf("%.2fx", r / br) : "-"), (bu > 0 ? sprintf("%.2fx", u / bu) : "-") }'
 done

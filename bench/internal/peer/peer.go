@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -79,4 +82,19 @@ func usage(name, msg string) {
 func Fatal(name string, err error) {
 	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 	os.Exit(1)
+}
+
+// ReportMallocsOnTerm makes SIGTERM print "mallocs=N" (the heap
+// allocations of the whole run, runtime.MemStats.Mallocs) to stderr and
+// exit 0, so that a script can divide by the requests served.
+func ReportMallocsOnTerm(name string) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() {
+		<-sig
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Fprintf(os.Stderr, "%s: mallocs=%d\n", name, m.Mallocs)
+		os.Exit(0)
+	}()
 }
