@@ -72,7 +72,8 @@
 // HTTPS offers h2 by ALPN unless ServerConfig.DisableHTTP2 is set, and
 // ServerConfig.H2C accepts cleartext HTTP/2 with prior knowledge. Each
 // stream is a Request on the same queue, answered with Respond, IntoWriter
-// or Handle like an HTTP/1.1 one; golang.org/x/net/http2 does the framing,
+// or Handle like an HTTP/1.1 one; net/http's HTTP/2 server (the standard
+// library's copy of golang.org/x/net/http2) does the framing,
 // HPACK and flow control. Streams have no pipelining order: each is
 // answered when the application answers it. Upgrade returns
 // ErrNotUpgradable and hijacking ErrNotSupportedOnHTTP2; the connection-specific fields (Connection,

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -44,25 +45,39 @@ const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 // hijacking a stream's connection.
 var ErrNotSupportedOnHTTP2 = errors.New("tinyhttp: not supported on HTTP/2")
 
-// h2Server is a server's HTTP/2 side: x/net's server, configured from the
-// ServerConfig, and the *http.Server whose shutdown sends GOAWAY on every
-// HTTP/2 connection.
+// h2Server is a server's HTTP/2 side: net/http's own HTTP/2 server (the
+// standard library's copy of x/net/http2, faster than x/net's today),
+// configured from the ServerConfig and fed the connections tinyhttp has
+// accepted, TLS-handshaken and recognised as HTTP/2 through a listener of
+// its own. Its Shutdown sends GOAWAY on every HTTP/2 connection.
 type h2Server struct {
-	//lint:ignore SA1019 see newH2Server
-	srv  *http2.Server
-	base *http.Server // ServeConn's BaseConfig; its Shutdown starts the graceful shutdown of h2 connections
+	std  *http.Server
+	ln   *connListener
+	once sync.Once     // starts std's Serve on the first HTTP/2 connection
+	done chan struct{} // closed when Serve has returned
 }
+
+// h2ConnKey is the context key under which std's handler finds the
+// tinyhttp connection a stream belongs to.
+type h2ConnKey struct{}
 
 // newH2Server configures HTTP/2 from c.
 func newH2Server(c *config) *h2Server {
-	hs := &http.Server{
+	h := &h2Server{ln: newConnListener(), done: make(chan struct{})}
+	var protocols http.Protocols
+	// Every connection handed over speaks HTTP/2 from its first byte: the
+	// preface (ALPN settled it on TLS, sawH2Preface on h2c), so std serves
+	// each as HTTP/2 with prior knowledge.
+	protocols.SetUnencryptedHTTP2(true)
+	h.std = &http.Server{
+		Protocols:         &protocols,
 		ReadHeaderTimeout: c.readHeaderTimeout,
 		IdleTimeout:       c.idleTimeout,
 		MaxHeaderBytes:    c.headLimits.maxHeader,
-		HTTP2: &http.HTTP2Config{ // x/net reads its settings from here
+		HTTP2: &http.HTTP2Config{
 			MaxConcurrentStreams: c.maxConcurrentStreams,
 			MaxReadFrameSize:     c.maxReadFrameSize,
-			// No WriteByteTimeout: x/net would move the deadline on every
+			// No WriteByteTimeout: std would move the deadline on every
 			// write; the connection's deadlineWriter bounds writes instead
 			// (serveH2), as on HTTP/1.1.
 			// A silent connection is pinged after SendPingTimeout and
@@ -70,17 +85,36 @@ func newH2Server(c *config) *h2Server {
 			SendPingTimeout: h2ReadIdleTimeout,
 			PingTimeout:     h2PingTimeout,
 		},
+		ErrorLog: slog.NewLogLogger(c.logger.Handler(), slog.LevelDebug),
+		ConnContext: func(_ context.Context, nc net.Conn) context.Context {
+			hc := nc.(*h2Conn)
+			return context.WithValue(hc.owner.baseContext(), h2ConnKey{}, hc.owner)
+		},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Context().Value(h2ConnKey{}).(*conn).serveH2Stream(w, r)
+		}),
 	}
-	//lint:ignore SA1019 see below
-	srv := &http2.Server{}
-	// ConfigureServer and ServeConn are deprecated in favour of net/http's
-	// own Serve, which needs a listener of its own: tinyhttp hands x/net one
-	// connection at a time, after its own accept, TLS and preface checks.
-	//lint:ignore SA1019 serving single connections has no other API
-	if err := http2.ConfigureServer(hs, srv); err != nil {
-		panic(err) // only for a configuration used twice, which this is not
-	}
-	return &h2Server{srv: srv, base: hs}
+	return h
+}
+
+// serve hands nc to std's server, starting it on first use; false if the
+// server is closing.
+func (h *h2Server) serve(nc *h2Conn) bool {
+	h.once.Do(func() {
+		go func() {
+			defer close(h.done)
+			h.std.Serve(h.ln)
+		}()
+	})
+	return h.ln.push(nc)
+}
+
+// close stops std's server (its connections are closed with tinyhttp's)
+// and waits for its Serve to return.
+func (h *h2Server) close() {
+	h.ln.Close()
+	h.once.Do(func() { close(h.done) }) // never started: nothing to wait for
+	<-h.done
 }
 
 // HTTP/2 liveness: a connection silent for h2ReadIdleTimeout is pinged, and
@@ -92,11 +126,11 @@ const (
 )
 
 // startShutdown sends GOAWAY on every HTTP/2 connection: in-flight streams
-// finish, no new ones start.
+// finish, no new ones start. tinyhttp's Shutdown does the waiting.
 func (h *h2Server) startShutdown() {
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // base serves nothing itself: its Shutdown only runs the hooks
-	h.base.Shutdown(ctx)
+	cancel() // std's Shutdown starts the GOAWAYs, then would wait: not here
+	h.std.Shutdown(ctx)
 }
 
 // speaksH2 reports whether the connection is HTTP/2: negotiated by ALPN,
@@ -148,26 +182,86 @@ func (c *conn) sawH2Preface() bool {
 // read into br (the preface, on h2c) are read again by x/net.
 func (c *conn) serveH2() {
 	c.clearDeadline()
-	h := c.srv.h2
 	c.srv.stats.h2Conns.Add(1)
 	if c.srv.cfg.connState != nil {
 		c.reportState(StateActive)
 	}
 	// Writes go through the connection's deadlineWriter, which renews the
-	// write timeout without a timer update per frame (x/net serialises its
-	// writes, so one writer at a time uses it).
-	nc := &upgradedConn{Conn: c.rwc, br: c.br, remote: c.remote, out: &c.out}
-	//lint:ignore SA1019 see newH2Server
-	h.srv.ServeConn(nc, &http2.ServeConnOpts{
-		Context:    c.baseContext(),
-		BaseConfig: h.base,
-		Handler:    http.HandlerFunc(c.serveH2Stream),
-	})
+	// write timeout without a timer update per frame (the HTTP/2 server
+	// serialises its writes, so one writer at a time uses it).
+	nc := &h2Conn{
+		upgradedConn: upgradedConn{Conn: c.rwc, br: c.br, remote: c.remote, out: &c.out},
+		owner:        c,
+		closed:       make(chan struct{}),
+	}
+	if !c.srv.h2.serve(nc) {
+		return
+	}
+	<-nc.closed // the HTTP/2 server is done with the connection
 }
+
+// h2Conn is a connection handed to the HTTP/2 server: Close tells the
+// connection's task that HTTP/2 is done with it.
+type h2Conn struct {
+	upgradedConn
+	owner  *conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+// Close closes the socket and lets serveH2 return.
+func (h *h2Conn) Close() error {
+	err := h.Conn.Close()
+	h.once.Do(func() { close(h.closed) })
+	return err
+}
+
+// connListener is a net.Listener whose connections are pushed to it.
+type connListener struct {
+	ch     chan net.Conn
+	done   chan struct{}
+	closer sync.Once
+}
+
+func newConnListener() *connListener {
+	return &connListener{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// push hands c to Accept; false once the listener is closed.
+func (l *connListener) push(c net.Conn) bool {
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// Accept returns the next pushed connection.
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close makes Accept and push fail.
+func (l *connListener) Close() error {
+	l.closer.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr is a placeholder: the connections come from tinyhttp's listener.
+func (l *connListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 
 // serveH2Stream queues one stream as a Request and waits for its answer,
 // or for the stream to end (RST_STREAM, the connection closing).
 func (c *conn) serveH2Stream(w http.ResponseWriter, hr *http.Request) {
+	if c.secure {
+		hr.TLS = c.tlsState() // the HTTP/2 server sees the decrypted stream only
+	}
 	st := &h2Stream{c: c, w: w, hr: hr}
 	if max := c.srv.cfg.maxBodyBytes; max > 0 {
 		if hr.ContentLength > max {
@@ -497,7 +591,7 @@ func (st *h2Stream) remoteString() string { return st.hr.RemoteAddr }
 // connection closes.
 func (st *h2Stream) baseContext() context.Context { return st.hr.Context() }
 
-func (st *h2Stream) tlsState() *tls.ConnectionState { return st.hr.TLS }
+func (st *h2Stream) tlsState() *tls.ConnectionState { return st.c.tlsState() }
 
 func (st *h2Stream) logf(msg string) { st.c.logf(msg) }
 

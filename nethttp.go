@@ -330,10 +330,14 @@ func skipFramingField(k string, vv []string, resp *Response) bool {
 	case k == "Upgrade":
 		return resp.status != StatusUpgradeRequired
 	case k == "Connection":
+		upgrade := false
 		for _, v := range vv {
 			resp.close = resp.close || valueHasToken(v, "close")
+			upgrade = upgrade || valueHasToken(v, "upgrade")
 		}
-		return true
+		// A 426 keeps its Upgrade field, and with it the "upgrade"
+		// connection option that must go with it (RFC 9110 §7.8).
+		return !(upgrade && resp.status == StatusUpgradeRequired)
 	case strings.HasPrefix(k, http.TrailerPrefix):
 		return true
 	}

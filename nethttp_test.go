@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 	"github.com/google/go-cmp/cmp"
 )
@@ -543,4 +545,25 @@ func TestHandleServeContentSendfile(t *testing.T) {
 	p := writeTestFile(t, "big.bin", data)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, p) })
 	checkFileFetches(t, data, func(r *Request) error { return r.Handle(h) }, false)
+}
+
+// TestHandleUpgradeRequired: a 426 keeps the handler's Upgrade field and
+// the "upgrade" connection option that must go with it (RFC 9110 §7.8),
+// as net/http sends them.
+func TestHandleUpgradeRequired(t *testing.T) {
+	ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
+		http.Error(w, "upgrade", http.StatusUpgradeRequired)
+	}))
+	c := ts.dial(t)
+	c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+	resp, err := http.ReadResponse(bufio.NewReader(c.Conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 426 || resp.Header.Get("Upgrade") != "websocket" || !httpguts.HeaderValuesContainsToken(resp.Header["Connection"], "upgrade") {
+		t.Errorf("426: Upgrade %q, Connection %q", resp.Header.Get("Upgrade"), resp.Header["Connection"])
+	}
 }

@@ -305,6 +305,9 @@ func (s *Server) closeWith(cause error) error {
 	s.q.close(true)
 	s.closeConns(cause)
 	s.tasks.Wait()
+	if s.h2 != nil {
+		s.h2.close()
+	}
 	if perr := s.pool.release(); err == nil {
 		err = perr
 	}
