@@ -1,11 +1,8 @@
 package tests
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,27 +51,10 @@ func TestHTTP2_Chromium(t *testing.T) {
 		}
 		r.Respond(tinyhttp.FromString(page).WithHeader(tinyhttp.Header{Field: "Content-Type", Value: "text/html"}))
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), chromiumTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromiumPath,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--ignore-certificate-errors", "--user-data-dir="+t.TempDir(),
-		"--dump-dom", "--virtual-time-budget=5000",
-		"https://"+s.Addr().String()+"/")
-	cmd.WaitDelay = wiretest.Timeout
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		t.Fatalf("Chromium did not finish within %v\nstderr:\n%s", chromiumTimeout, wiretest.Truncate(stderr.String()))
-	}
-	if err != nil {
-		t.Fatalf("chromium: %v\nstderr:\n%s", err, wiretest.Truncate(stderr.String()))
-	}
-	m := regexp.MustCompile(`protocols:([^;<]*);loaded:(\d+)`).FindStringSubmatch(string(out))
+	dom := chromiumDOM(t, "https://"+s.Addr().String()+"/")
+	m := regexp.MustCompile(`protocols:([^;<]*);loaded:(\d+)`).FindStringSubmatch(dom)
 	if m == nil {
-		t.Fatalf("the page reported nothing:\n%s", wiretest.Truncate(string(out)))
+		t.Fatalf("the page reported nothing:\n%s", wiretest.Truncate(dom))
 	}
 	protocols := strings.Split(m[1], ",")
 	if len(protocols) < h2PageResources+1 || m[2] != fmt.Sprint(h2PageResources) {

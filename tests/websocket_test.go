@@ -589,23 +589,18 @@ const chromiumPath = "/usr/bin/chromium"
 // chromiumTimeout bounds one headless Chromium run, start-up included.
 const chromiumTimeout = 60 * time.Second
 
-// TestWebSocket_Chromium loads the example's page in a headless Chromium,
-// which opens the websocket, sends ?auto's text and shows the echo; the
-// dumped DOM must show it.
-func TestWebSocket_Chromium(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s (install it with: bash scripts/install-deps.sh --browser)", chromiumPath)
-	}
-	s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
-	const msg = "hello-from-chromium"
+// chromiumDOM loads url in a headless Chromium (certificate errors
+// ignored, for the tests' self-signed certificates) and returns the DOM it
+// dumps once the page has run for 5 s of virtual time.
+func chromiumDOM(t *testing.T, url string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), chromiumTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromiumPath,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--user-data-dir="+t.TempDir(),
-		"--dump-dom", "--virtual-time-budget=5000",
-		"http://"+s.Addr().String()+"/?auto="+msg)
+		"--disable-extensions", "--ignore-certificate-errors", "--user-data-dir="+t.TempDir(),
+		"--dump-dom", "--virtual-time-budget=5000", url)
 	cmd.WaitDelay = wiretest.Timeout
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -616,7 +611,19 @@ func TestWebSocket_Chromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: %v\nstderr:\n%s", err, wiretest.Truncate(stderr.String()))
 	}
-	dom := string(out)
+	return string(out)
+}
+
+// TestWebSocket_Chromium loads the example's page in a headless Chromium,
+// which opens the websocket, sends ?auto's text and shows the echo; the
+// dumped DOM must show it.
+func TestWebSocket_Chromium(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no Chromium at %s (install it with: bash scripts/install-deps.sh --browser)", chromiumPath)
+	}
+	s := startEchoServer(t, tinyhttp.ServerConfig{}, nil)
+	const msg = "hello-from-chromium"
+	dom := chromiumDOM(t, "http://"+s.Addr().String()+"/?auto="+msg)
 	if !strings.Contains(dom, "<p>echo: "+msg+"</p>") || !strings.Contains(dom, "<title>echo: "+msg+"</title>") {
 		t.Errorf("the DOM does not show the echo of %q:\n%s", msg, wiretest.Truncate(dom))
 	}
