@@ -103,6 +103,7 @@ type conn struct {
 	waitingID uint64
 	resolved  resolution
 	upgraded  bool
+	ctxEnd    error         // why the contexts of the connection's requests ended (endContext); nil while they run
 	wake      chan struct{} // capacity 1: tells the read loop (or finish) to look again
 	ext       *connExtra    // what few connections need, made on first use (extra)
 }

@@ -17,8 +17,10 @@ import (
 // connExtra holds the state that only some connections need, so that the
 // rest do not pay for it in memory. Guarded by mu.
 type connExtra struct {
-	ctx      context.Context         // the connection's context: requests' contexts derive from it
+	ctx      context.Context         // the connection's context, for HTTP/2 (baseContext)
 	cancel   context.CancelCauseFunc // ends ctx
+	values   context.Context         // what requests' contexts derive from: values only (requestContext)
+	hijacked context.CancelCauseFunc // ends the context of the request that took the connection over
 	loopDone chan struct{}           // closed when the read loop has stopped (handOver waits for it)
 	tls      *tls.ConnectionState    // on HTTPS, once asked for
 	remote   string                  // remoteString, once asked for
@@ -44,18 +46,53 @@ func (c *conn) baseContext() context.Context {
 	if e.ctx == nil {
 		ctx := context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
 		e.ctx, e.cancel = context.WithCancelCause(ctx)
-		if c.broken {
-			e.cancel(ErrConnectionClosed)
+		if c.ctxEnd != nil {
+			e.cancel(c.ctxEnd)
 		}
 	}
 	return e.ctx
 }
 
-// endContext ends the connection's context, if it has one, with cause.
-// Called with mu held.
+// requestContext makes the context of request r: it carries the
+// connection's values and is ended by the connection (endContext) through
+// r's slot, so that neither making nor ending it touches a shared parent:
+// a context derived from a cancellable parent would be added to and
+// removed from the parent's set of children, under the parent's lock, per
+// request.
+func (c *conn) requestContext(r *Request) (context.Context, context.CancelCauseFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.extra()
+	if e.values == nil {
+		e.values = context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
+	}
+	ctx, cancel := context.WithCancelCause(e.values)
+	switch s := c.seq.lookup(r.id); {
+	case c.ctxEnd != nil:
+		cancel(c.ctxEnd)
+	case s != nil: // r's response is not yet written
+		s.cancel = cancel
+	case c.upgraded:
+		e.hijacked = cancel // r took the connection over: Close ends its context
+	}
+	return ctx, cancel
+}
+
+// endContext ends, with cause, the contexts of the connection and of the
+// requests whose responses are not yet written (a request that is answered
+// has ended its own). Called with mu held.
 func (c *conn) endContext(cause error) {
-	if c.ext != nil && c.ext.cancel != nil {
-		c.ext.cancel(cause)
+	if c.ctxEnd == nil {
+		c.ctxEnd = cause
+	}
+	c.seq.endContexts(cause)
+	if e := c.ext; e != nil {
+		if e.cancel != nil {
+			e.cancel(cause)
+		}
+		if e.hijacked != nil {
+			e.hijacked(cause)
+		}
 	}
 }
 

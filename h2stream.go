@@ -255,9 +255,11 @@ func (st *h2Stream) remoteAddr() net.Addr { return st.c.remote }
 
 func (st *h2Stream) remoteString() string { return st.hr.RemoteAddr }
 
-// baseContext is the stream's context: it ends on RST_STREAM and when the
-// connection closes.
-func (st *h2Stream) baseContext() context.Context { return st.hr.Context() }
+// requestContext derives r's context from the stream's, which ends on
+// RST_STREAM and when the connection closes.
+func (st *h2Stream) requestContext(*Request) (context.Context, context.CancelCauseFunc) {
+	return context.WithCancelCause(st.hr.Context())
+}
 
 func (st *h2Stream) tlsState() *tls.ConnectionState { return st.c.tlsState() }
 
@@ -291,7 +293,7 @@ func (st *h2Stream) serveNative(r *Request, h http.Handler) (_ bool, err error) 
 	// the application made it already, which spares a context and a copy
 	// of the request per stream.
 	hr := st.hr
-	if r.ctx.Load() != nil {
+	if r.hasContext() {
 		hr = hr.WithContext(r.Context())
 	}
 	h.ServeHTTP(st.w, hr)

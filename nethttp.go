@@ -53,13 +53,23 @@ func (r *Request) Handle(h http.Handler) error {
 		r.finish()
 		return err
 	}
-	hr, err := r.httpRequest()
+	x := new(handlerExchange)
+	hr, err := r.httpRequest(x)
 	if err != nil {
 		// net/http answers 400 when it cannot make an *http.Request.
 		r.Respond(Empty(StatusBadRequest).WithHeader(Header{Field: "Connection", Value: "close"}))
 		return err
 	}
-	return newResponseWriter(r, hr).serve(h)
+	x.w = responseWriter{r: r, hr: hr, declaredLen: -1}
+	return x.w.serve(h)
+}
+
+// handlerExchange is what Handle makes for one request, in one allocation:
+// the ResponseWriter, and the URL and Body of the *http.Request.
+type handlerExchange struct {
+	w    responseWriter
+	url  url.URL
+	body handlerBody
 }
 
 // ErrHandlerPanic wraps the value an http.Handler run by Handle panicked with.
@@ -70,10 +80,10 @@ var ErrHandlerPanic = errors.New("tinyhttp: handler panicked")
 var errBadTrailerKey = fmt.Errorf("%w: bad trailer key", ErrMalformedRequest)
 
 // httpRequest builds the *http.Request for r as net/http's server does
-// (net/http.readRequest and readTransfer).
-func (r *Request) httpRequest() (*http.Request, error) {
+// (net/http.readRequest and readTransfer), its URL and Body in x.
+func (r *Request) httpRequest(x *handlerExchange) (*http.Request, error) {
 	method, target := string(r.head.method), r.head.target
-	u, err := parseRequestTarget(method, target)
+	u, err := parseRequestTarget(method, target, &x.url)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +108,7 @@ func (r *Request) httpRequest() (*http.Request, error) {
 		TLS:        r.TLS(),
 	}
 	hr := base.WithContext(r.Context()) // base stays on the stack: one allocation
-	if err := r.fillTransfer(hr); err != nil {
+	if err := r.fillTransfer(hr, &x.body); err != nil {
 		return nil, err
 	}
 	return hr, nil
@@ -106,8 +116,13 @@ func (r *Request) httpRequest() (*http.Request, error) {
 
 // parseRequestTarget parses the request-target like net/http: an
 // authority alone for CONNECT, otherwise url.ParseRequestURI (which keeps
-// RawPath and takes absolute-form and "*").
-func parseRequestTarget(method, target string) (*url.URL, error) {
+// RawPath and takes absolute-form and "*"). The common origin-form target,
+// whose path needs no unescaping, is parsed into dst without an
+// allocation; FuzzRequestTarget holds the two ways to the same result.
+func parseRequestTarget(method, target string, dst *url.URL) (*url.URL, error) {
+	if parsePlainOrigin(target, dst) {
+		return dst, nil
+	}
 	justAuthority := method == "CONNECT" && !strings.HasPrefix(target, "/")
 	raw := target
 	if justAuthority {
@@ -122,6 +137,40 @@ func parseRequestTarget(method, target string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// parsePlainOrigin parses an origin-form target ("/path?query") whose
+// path holds only bytes that url.URL keeps as they are (no '%' to
+// unescape, none that EscapedPath would escape, so that RawPath stays
+// empty), as url.ParseRequestURI would. It reports false for any other
+// target.
+func parsePlainOrigin(target string, u *url.URL) bool {
+	if len(target) == 0 || target[0] != '/' {
+		return false
+	}
+	path, query, hasQuery := strings.Cut(target, "?")
+	for i := 0; i < len(path); i++ {
+		if !plainPathByte[path[i]] {
+			return false
+		}
+	}
+	for i := 0; i < len(query); i++ {
+		if c := query[i]; c < ' ' || c == 0x7f {
+			return false // url.ParseRequestURI's error, kept for it to make
+		}
+	}
+	*u = url.URL{Path: path, RawQuery: query, ForceQuery: hasQuery && query == ""}
+	return true
+}
+
+// plainPathByte marks the bytes url.URL neither unescapes nor escapes in a
+// path: unreserved characters and the reserved ones it leaves alone there
+// (net/url's shouldEscape for encodePath).
+var plainPathByte = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~$&+,/:;=@" {
+		t[c] = true
+	}
+	return t
+}()
 
 // canonicalHeader builds an http.Header from fields in the order sent: keys
 // canonicalised, repeated fields kept in order, and every value slice cut
@@ -196,7 +245,7 @@ func protoString(v HTTPVersion) string {
 // chunked body has ContentLength -1 and TransferEncoding ["chunked"] (the
 // field leaves Header, and Content-Length with it), its declared trailers
 // are keys of Trailer, and a request without a body has http.NoBody.
-func (r *Request) fillTransfer(hr *http.Request) error {
+func (r *Request) fillTransfer(hr *http.Request, body *handlerBody) error {
 	chunked := r.head.chunked
 	hr.ContentLength = r.bodyLen
 	if chunked {
@@ -211,7 +260,8 @@ func (r *Request) fillTransfer(hr *http.Request) error {
 		hr.Body = http.NoBody
 		return nil
 	}
-	hr.Body = &handlerBody{r: r, hr: hr}
+	body.r, body.hr = r, hr
+	hr.Body = body
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -475,6 +476,66 @@ func TestRequestContextPull(t *testing.T) {
 	c.ReadResponse(false)
 }
 
+// TestRequestContextPipelinedHangUp: when the client hangs up, the contexts
+// of every pipelined request not yet answered end with
+// ErrClientDisconnected, those made before the hang-up and a context made
+// after it alike; an answered request's context keeps its own cause.
+func TestRequestContextPipelinedHangUp(t *testing.T) {
+	ts := startWireServer(t, ServerConfig{}, nil)
+	c := ts.dial(t)
+	c.Send(strings.Repeat("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 4))
+	rs := []*Request{ts.recv(t), ts.recv(t), ts.recv(t), ts.recv(t)}
+	answered := rs[0].Context()
+	rs[0].Respond(FromString("ok"))
+	before := []context.Context{rs[1].Context(), rs[2].Context()}
+	c.ReadResponse(false)
+	c.Close()
+	for i, ctx := range before {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wiretest.Timeout):
+			t.Fatalf("request %d: context not ended after the hang-up", i+2)
+		}
+		if err := context.Cause(ctx); !errors.Is(err, ErrClientDisconnected) {
+			t.Fatalf("request %d: cause %v, want ErrClientDisconnected", i+2, err)
+		}
+	}
+	after := rs[3].Context()
+	if err := context.Cause(after); !errors.Is(err, ErrClientDisconnected) {
+		t.Fatalf("context made after the hang-up: cause %v, want ErrClientDisconnected", err)
+	}
+	if err := context.Cause(answered); !errors.Is(err, ErrAlreadyAnswered) {
+		t.Fatalf("answered request: cause %v, want ErrAlreadyAnswered", err)
+	}
+	for _, r := range rs[1:] {
+		r.Respond(FromString("late"))
+	}
+}
+
+// TestRequestContextConcurrent: goroutines asking for a request's context
+// at once all get the same one.
+func TestRequestContextConcurrent(t *testing.T) {
+	ts := startWireServer(t, ServerConfig{}, nil)
+	c := ts.dial(t)
+	c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	r := ts.recv(t)
+	ctxs := make(chan context.Context, 8)
+	for range cap(ctxs) {
+		go func() { ctxs <- r.Context() }()
+	}
+	first := <-ctxs
+	for range cap(ctxs) - 1 {
+		if ctx := <-ctxs; ctx != first {
+			t.Fatal("two contexts for one request")
+		}
+	}
+	r.Respond(FromString("ok"))
+	c.ReadResponse(false)
+	if !errors.Is(context.Cause(first), ErrAlreadyAnswered) {
+		t.Fatalf("cause %v", context.Cause(first))
+	}
+}
+
 // TestHandlePanics: a panic before anything was sent gets 500 and the
 // connection closes; after the head was sent the response is cut; the
 // other connections are untouched.
@@ -566,4 +627,29 @@ func TestHandleUpgradeRequired(t *testing.T) {
 	if resp.StatusCode != 426 || resp.Header.Get("Upgrade") != "websocket" || !httpguts.HeaderValuesContainsToken(resp.Header["Connection"], "upgrade") {
 		t.Errorf("426: Upgrade %q, Connection %q", resp.Header.Get("Upgrade"), resp.Header["Connection"])
 	}
+}
+
+// FuzzRequestTarget: the allocation-free parse of plain origin-form
+// targets gives exactly url.ParseRequestURI's URL, and passes on what it
+// cannot parse that way.
+func FuzzRequestTarget(f *testing.F) {
+	for _, seed := range []string{
+		"/", "/a/b?x=1", "/a?", "/a??", "/a?b?", "/%41", "/a b", "/!$&'()*+,;=:@",
+		"//x/y", "/a#f", "*", "http://h/p", "/~u/._-", "/a/../b", "/?", "/;x=1",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		var fast url.URL
+		if !parsePlainOrigin(target, &fast) {
+			return
+		}
+		want, err := url.ParseRequestURI(target)
+		if err != nil {
+			t.Fatalf("%q: parsed plainly, but url.ParseRequestURI refuses it: %v", target, err)
+		}
+		if diff := cmp.Diff(want, &fast, cmp.AllowUnexported(url.URL{})); diff != "" {
+			t.Fatalf("%q: URL differs from url.ParseRequestURI's (-want +got):\n%s", target, diff)
+		}
+	})
 }

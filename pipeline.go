@@ -14,6 +14,7 @@ package tinyhttp
 
 import (
 	"bufio"
+	"context"
 	"runtime"
 	"time"
 )
@@ -38,6 +39,7 @@ type slot struct {
 	req       *Request // held while pending and not yet watched by finalizer (dropwatch.go)
 	out       outgoing // the prepared response once ready; before that, the request's exchange only
 	turn      chan struct{}
+	cancel    context.CancelCauseFunc // ends the request's context, once the application made it (requestContext)
 }
 
 // sequencer is the response order of one connection: a ring of slots, one
@@ -59,7 +61,7 @@ func (q *sequencer) file(r *Request, x exchange, gen uint32) uint64 {
 	id := q.issued
 	q.issued++
 	s := q.slotFor(id) // a free slot: advance cleared what a response left
-	s.id, s.state, s.mustClose, s.gen, s.req, s.out.x = id, slotPending, false, gen, r, x
+	s.id, s.state, s.mustClose, s.gen, s.req, s.out.x, s.cancel = id, slotPending, false, gen, r, x, nil
 	return id
 }
 
@@ -114,9 +116,19 @@ func (q *sequencer) headReady() bool {
 // connection's ring keeps nothing alive.
 func (q *sequencer) advance() {
 	if s := q.head(); s != nil {
-		s.state = slotFree
+		s.state, s.cancel = slotFree, nil
 	}
 	q.next++
+}
+
+// endContexts ends the contexts of the requests whose responses are not yet
+// written.
+func (q *sequencer) endContexts(cause error) {
+	for id := q.next; id < q.issued; id++ {
+		if s := q.lookup(id); s != nil && s.cancel != nil {
+			s.cancel(cause)
+		}
+	}
 }
 
 // wakeWaiters releases every goroutine waiting for a turn (the connection broke).

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -26,18 +27,20 @@ type Request struct {
 	answer  answerer // where the response goes: a connection or a test recorder
 	id      uint64   // the request's place on its connection
 	body    io.Reader
-	ctx     atomic.Pointer[requestContext] // made by the first Context call
+	ctx     context.Context         // made by the first Context call (ctxState)
+	cancel  context.CancelCauseFunc // ends ctx
 	hdrs    [inlineHeaders]Header
 	bodyLen int64       // -1 unknown
 	eager   eagerBody   // body storage when read before queueing
 	stream  *streamBody // the body when streamed from the connection
 
 	// Small fields together, so that they share one word.
-	answered atomic.Bool // Respond, IntoWriter or Upgrade was called
-	finished atomic.Bool // the answer is complete: the context ends (finish)
-	watched  atomic.Bool // the drop finalizer was set (dropwatch.go)
-	nhdrs    uint8       // fields held in hdrs, when head.headers is nil
-	hasEager bool        // the body is eager
+	ctxState atomic.Uint32 // ctxNone, ctxMaking, ctxMade: ctx and cancel are set once ctxMade
+	answered atomic.Bool   // Respond, IntoWriter or Upgrade was called
+	finished atomic.Bool   // the answer is complete: the context ends (finish)
+	watched  atomic.Bool   // the drop finalizer was set (dropwatch.go)
+	nhdrs    uint8         // fields held in hdrs, when head.headers is nil
+	hasEager bool          // the body is eager
 	secure   bool
 }
 
@@ -52,9 +55,11 @@ type answerer interface {
 	decodedBodyLimit() int64 // DecodedBody's bound (0: none)
 	dropper                  // answers r if it is dropped (dropwatch.go)
 
-	remoteAddr() net.Addr           // the client's address; nil on a Unix socket
-	remoteString() string           // http.Request.RemoteAddr: "ip:port", "@" on a Unix socket
-	baseContext() context.Context   // what r's context derives from
+	remoteAddr() net.Addr // the client's address; nil on a Unix socket
+	remoteString() string // http.Request.RemoteAddr: "ip:port", "@" on a Unix socket
+	// requestContext makes r's context and registers its cancel function
+	// with what ends it (the connection going away, the server closing).
+	requestContext(r *Request) (context.Context, context.CancelCauseFunc)
 	tlsState() *tls.ConnectionState // nil on plain connections
 	streamer                        // responses written as they are made (stream.go)
 	logf(msg string)                // logs a handler's misuse (Warn)
@@ -73,11 +78,13 @@ type streamer interface {
 	serveNative(r *Request, h http.Handler) (bool, error)
 }
 
-// requestContext is a request's context and its cancel function.
-type requestContext struct {
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-}
+// The states of a request's context: ctx and cancel are written once,
+// before the state becomes ctxMade, and only read after it is.
+const (
+	ctxNone   = iota // not asked for
+	ctxMaking        // the first Context call is making it
+	ctxMade
+)
 
 // Method returns the request method, case as sent.
 func (r *Request) Method() Method { return r.head.method }
@@ -147,25 +154,38 @@ func (r *Request) TLS() *tls.ConnectionState {
 // a client that closes after a request that asked to close the connection
 // (Connection: close, or HTTP/1.0) is seen when its response is written.
 func (r *Request) Context() context.Context {
-	if rc := r.ctx.Load(); rc != nil {
-		return rc.ctx
+	if r.ctxState.Load() == ctxMade {
+		return r.ctx
 	}
-	ctx, cancel := context.WithCancelCause(r.answer.baseContext())
-	if !r.ctx.CompareAndSwap(nil, &requestContext{ctx, cancel}) {
-		cancel(nil)
-		return r.ctx.Load().ctx
-	}
-	if r.finished.Load() {
-		cancel(ErrAlreadyAnswered) // answered while the context was being made
-	}
-	return ctx
+	return r.makeContext()
 }
 
-// finish marks the answer complete and ends the request's context.
+// makeContext is the first Context call; one made concurrently waits for it.
+func (r *Request) makeContext() context.Context {
+	if !r.ctxState.CompareAndSwap(ctxNone, ctxMaking) {
+		for r.ctxState.Load() != ctxMade {
+			runtime.Gosched() // another goroutine is making it: a few instructions away
+		}
+		return r.ctx
+	}
+	r.ctx, r.cancel = r.answer.requestContext(r)
+	r.ctxState.Store(ctxMade)
+	if r.finished.Load() {
+		r.cancel(ErrAlreadyAnswered) // answered while the context was being made
+	}
+	return r.ctx
+}
+
+// hasContext reports whether the application asked for r's context.
+func (r *Request) hasContext() bool { return r.ctxState.Load() != ctxNone }
+
+// finish marks the answer complete and ends the request's context. (The
+// two atomics are stored and loaded in opposite orders here and in
+// makeContext, so that one of them sees the other: the context ends.)
 func (r *Request) finish() {
 	r.finished.Store(true)
-	if rc := r.ctx.Load(); rc != nil {
-		rc.cancel(ErrAlreadyAnswered)
+	if r.ctxState.Load() == ctxMade {
+		r.cancel(ErrAlreadyAnswered)
 	}
 }
 

@@ -61,11 +61,6 @@ type responseWriter struct {
 // own: an API's or a benchmark's typical answer.
 const smallBody = 128
 
-// newResponseWriter returns the writer for r, whose *http.Request is hr.
-func newResponseWriter(r *Request, hr *http.Request) *responseWriter {
-	return &responseWriter{r: r, hr: hr, declaredLen: -1}
-}
-
 // serve runs h and answers with what it wrote.
 func (w *responseWriter) serve(h http.Handler) (err error) {
 	defer func() {

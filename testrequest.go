@@ -78,7 +78,9 @@ func (a sinkAnswerer) logPanic(r *Request, v any) {
 	log.Printf("tinyhttp: handler panic on %s %s: %v", r.Method(), r.URL(), v)
 }
 
-func (a sinkAnswerer) baseContext() context.Context { return context.Background() }
+func (a sinkAnswerer) requestContext(*Request) (context.Context, context.CancelCauseFunc) {
+	return context.WithCancelCause(context.Background())
+}
 
 func (a sinkAnswerer) tlsState() *tls.ConnectionState { return nil }
 

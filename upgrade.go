@@ -121,6 +121,9 @@ func (c *conn) hijack(r *Request, rs responseStream) (net.Conn, error) {
 func (c *conn) handOver(r *Request) *upgradedConn {
 	c.mu.Lock()
 	c.upgraded = true
+	if s := c.seq.head(); s != nil && s.cancel != nil {
+		c.extra().hijacked = s.cancel // the handler's context lasts until it returns, or Close
+	}
 	c.complete(true, nil)
 	c.endTurn()
 	var loopDone chan struct{}
