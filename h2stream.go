@@ -84,7 +84,11 @@ func (c *conn) serveH2Handler(h http.Handler, w http.ResponseWriter, hr *http.Re
 // them (Host first, from :authority), :path as the target.
 func newH2Request(st *h2Stream, hr *http.Request, secure bool) *Request {
 	r := &Request{answer: st, secure: secure, body: hr.Body, bodyLen: hr.ContentLength}
-	headers := make([]Header, 0, len(hr.Header)+1)
+	n := len(hr.Header) + 1
+	headers := r.hdrs[:0] // most requests' fields fit in the Request (see unlinkInlineHeaders)
+	if n > inlineHeaders {
+		headers = make([]Header, 0, n)
+	}
 	if hr.Host != "" {
 		headers = append(headers, Header{Field: "Host", Value: hr.Host})
 	}
@@ -106,6 +110,7 @@ func newH2Request(st *h2Stream, hr *http.Request, secure bool) *Request {
 			r.head.acceptEncLines++
 		}
 	}
+	r.unlinkInlineHeaders()
 	if r.bodyLen == 0 {
 		r.body = noBody{}
 	}
@@ -158,12 +163,17 @@ func (st *h2Stream) respond(r *Request, resp *Response) error {
 	return err
 }
 
-// write sends a prepared response on the stream.
+// write sends a prepared response on the stream: an in-memory body
+// straight to x/net's writer, which buffers its DATA frames itself.
 func (st *h2Stream) write(out *outgoing) error {
 	resp := out.resp
 	defer resp.closeBody()
 	if !st.writeHead(out) {
 		return nil
+	}
+	switch resp.kind {
+	case bodyString, bodyBytes:
+		return writeInMemoryBody(st.w, resp)
 	}
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(st.w)
@@ -172,6 +182,29 @@ func (st *h2Stream) write(out *outgoing) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// writeInMemoryBody writes a string or byte body to w, cut to the declared
+// length; a body shorter than that is an error, as in writeBody.
+func writeInMemoryBody(w io.Writer, resp *Response) error {
+	size := int64(len(resp.str))
+	if resp.kind == bodyBytes {
+		size = int64(len(resp.data))
+	}
+	n := size
+	if resp.length >= 0 {
+		if resp.length > size {
+			return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, size, resp.length)
+		}
+		n = resp.length
+	}
+	var err error
+	if resp.kind == bodyBytes {
+		_, err = w.Write(resp.data[:n])
+	} else {
+		_, err = io.WriteString(w, resp.str[:n])
+	}
+	return err
 }
 
 // writeHead sends out's status and header section (HEADERS), and reports
