@@ -653,3 +653,41 @@ func FuzzRequestTarget(f *testing.F) {
 		}
 	})
 }
+
+// TestHandle101WithoutHijack: a handler that sends 101 and returns without
+// hijacking gets the 101 head on the wire, as from net/http, and the
+// connection closes after it (the bytes after a 101 are not HTTP/1.1);
+// without an Upgrade field the answer is 500.
+func TestHandle101WithoutHijack(t *testing.T) {
+	writeErrs := make(chan error, 1)
+	ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/switch" {
+			w.Header().Set("Upgrade", "foo")
+			w.Header().Set("Connection", "Upgrade")
+		}
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		_, err := w.Write([]byte("after"))
+		writeErrs <- err
+	}))
+	c := ts.dial(t)
+	c.Invariants = false
+	c.Send("GET /switch HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+	c.Conn.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+	got, err := io.ReadAll(c.Conn)
+	if err != nil {
+		t.Fatalf("read: %v (the connection did not close after the 101)", err)
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 101 Switching Protocols\r\n") || !strings.Contains(string(got), "Upgrade: foo\r\n") ||
+		!strings.HasSuffix(string(got), "\r\n\r\n") || strings.Count(string(got), "HTTP/1.1") != 1 {
+		t.Fatalf("wire: %q, want the 101 head alone", got)
+	}
+	if err := <-writeErrs; !errors.Is(err, http.ErrBodyNotAllowed) {
+		t.Fatalf("Write after 101: %v, want http.ErrBodyNotAllowed", err)
+	}
+	c2 := ts.dial(t)
+	c2.Send("GET /noupgrade HTTP/1.1\r\nHost: a\r\n\r\n")
+	if resp := c2.ReadResponse(false); resp.Status != 500 {
+		t.Fatalf("101 without Upgrade: %d, want 500", resp.Status)
+	}
+	<-writeErrs
+}

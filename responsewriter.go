@@ -273,6 +273,25 @@ func (w *responseWriter) hijackSwitching() (net.Conn, *bufio.ReadWriter, error) 
 	return nc, bufio.NewReadWriter(bufio.NewReader(nc), bufio.NewWriter(nc)), nil
 }
 
+// switchWithoutHijack answers a handler that sent 101 and returned
+// without taking the connection: the 101 head goes out as net/http sends
+// it, and the connection closes after it (net/http would read the next
+// bytes as HTTP/1.1, but after a 101 they are the other protocol's, which
+// nothing here speaks). Without an Upgrade field there is no protocol to
+// switch to: that is a 500, as for any invalid response.
+func (w *responseWriter) switchWithoutHijack() error {
+	protocol := w.header.Get("Upgrade")
+	if protocol == "" || !w.r.claimAnswer() {
+		w.r.answer.logf("tinyhttp: WriteHeader(101) without an Upgrade field")
+		return w.r.Respond(Empty(StatusInternalServerError).WithHeader(Header{Field: "Connection", Value: "close"}))
+	}
+	nc, err := w.r.answer.upgrade(w.r, protocol, &w.resp)
+	if err != nil {
+		return err
+	}
+	return nc.Close()
+}
+
 // SetReadDeadline sets the deadline of the request body's reads.
 func (w *responseWriter) SetReadDeadline(t time.Time) error {
 	return w.r.answer.setBodyReadDeadline(w.r, t)
@@ -344,6 +363,9 @@ func (w *responseWriter) finishRequest() error {
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.status == http.StatusSwitchingProtocols && w.stream == nil {
+		return w.switchWithoutHijack()
 	}
 	if w.stream == nil && w.hasTrailers() {
 		if err := w.openStream(nil); err != nil {

@@ -100,6 +100,10 @@ var deliberateDifferences = []deliberateDifference{
 	{"options-asterisk", "body", "net/http's OPTIONS * answer is empty; the handler writes \"hello, world\\n\"", optionsAsterisk},
 	{"options-asterisk", "header:Content-Length", "0 from net/http's OPTIONS * answer; 13 from the handler", optionsAsterisk},
 	{"options-asterisk", "header:Content-Type", "none from net/http's OPTIONS * answer; sniffed text/plain from the handler", optionsAsterisk},
+	{"switch-without-hijack", "end", "net/http reads the bytes after a 101 its handler sent without hijacking as HTTP/1.1 (the probe is answered); tinyhttp closes after the 101",
+		"after a 101 the bytes are the other protocol's (RFC 9110 §15.2.2), and without a Hijack nothing on the server speaks it"},
+	{"switch-without-hijack", "header:Connection", "net/http sends the handler's \"Connection: Upgrade\"; tinyhttp its own \"Connection: upgrade\" (the option is case-insensitive)",
+		"the Connection field is the server's to write (README: framing fields are the library's), as for Request.Upgrade and tiny-http"},
 	{"panic", "statuses", "net/http cuts the connection without a response; tinyhttp answers 500 with Connection: close",
 		"README: \"A panicking handler gets 500 (or its connection cut, once the head is out)\" (tiny-http's Serve answers 500)"},
 	{"abort-handler", "statuses", "net/http cuts the connection without a response; tinyhttp answers 500 with Connection: close",
@@ -116,6 +120,7 @@ var diffRows = []diffRow{
 	{name: "absolute-form", raw: "GET http://example.com:8080/small?q=1 HTTP/1.1\r\nHost: other.example\r\n\r\n"},
 	{name: "absolute-form-https", raw: "GET https://example.com/small/x HTTP/1.1\r\nHost: example.com\r\n\r\n"},
 	{name: "options-asterisk", raw: "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "switch-without-hijack", raw: "GET /switch HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n"},
 	{name: "get-asterisk", raw: "GET * HTTP/1.1\r\nHost: h\r\n\r\n", statusOnly: true},
 	{name: "head-small", raw: "HEAD /small HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "head-big", raw: "HEAD /big HTTP/1.1\r\nHost: h\r\n\r\n"},
@@ -394,6 +399,11 @@ func (rec *recorder) handler() http.Handler {
 			w.Header().Set("X-Final", "yes")
 			write("after the hints")
 		case "nowrite":
+		case "switch":
+			w.Header().Set("Upgrade", "foo")
+			w.Header().Set("Connection", "Upgrade")
+			w.WriteHeader(http.StatusSwitchingProtocols)
+			write("no body after a 101")
 		case "sniff":
 			write("<html><body>sniffed</body></html>")
 		case "panic":
@@ -570,7 +580,7 @@ func diffExchange(t *testing.T, addr string, row diffRow) outcome {
 			return out
 		}
 		out.Resps = append(out.Resps, r)
-		if r.Status >= 200 {
+		if r.Status >= 200 || r.Status == http.StatusSwitchingProtocols { // a 101 is final: what follows is not HTTP
 			n++
 		}
 		if !sentMore {
