@@ -98,6 +98,16 @@ type streamBody struct {
 	err     error // sticky: io.EOF once complete, or the failure
 	closed  bool  // the request was answered: reads fail
 	pinned  bool  // the application set the read deadline (setBodyReadDeadline)
+
+	// The drain of a chunked body that its response waits for
+	// (settleBody, awaitDrain, drainEnd). Guarded by the connection's mu.
+	awaitDrain bool // the response waits for the drain
+	drainEnded bool // the read loop is done with the body
+	drainOK    bool // the body was drained: the connection may stay
+	// closePromised: the response said the connection closes (awaitDrain
+	// gave up waiting): the read loop stops after the drain.
+	closePromised bool
+	drained       chan struct{} // closed at drainEnd, when awaitDrain waits
 }
 
 // setBodyReadDeadline sets the deadline of r's body reads to t (zero: none)
@@ -202,9 +212,82 @@ func (c *conn) settleBody(r *Request) {
 		// complete or failed: the body already settled the read loop
 	case b.expect && !b.sent100 && c.br.Buffered() == 0:
 		c.resolve(b.id, stopReading)
+	case b.chunks == nil && b.limited.N > maxDrainBytes:
+		// More is declared than the server would drain: the connection
+		// closes after the response, and the response says so (C05), as
+		// net/http's does (stopReading marks it).
+		c.resolve(b.id, stopReading)
+	case b.chunks != nil:
+		// How much is left is not known: the response waits a moment for
+		// the drain (awaitDrain), so that it can say whether the
+		// connection stays, as net/http's does (which waits as long as it
+		// takes). Had it promised keep-alive before a drain that failed,
+		// the client would send its next request on a connection that is
+		// going away.
+		c.mu.Lock()
+		if !b.drainEnded {
+			b.drained = make(chan struct{})
+		}
+		b.awaitDrain = true
+		c.mu.Unlock()
+		c.resolve(b.id, drainBody)
 	default:
 		c.resolve(b.id, drainBody)
 	}
+}
+
+// drainWait is how long a response waits for the drain of an unread
+// chunked body before it says the connection closes: a body that has
+// arrived drains in far less, and a response to a slow upload is not held
+// back for it (tiny-http's prompt_responses).
+const drainWait = 100 * time.Millisecond
+
+// awaitDrain waits, when settleBody asked for it, up to drainWait for the
+// read loop to drain r's chunked body, and has the connection close after
+// r's response unless the drain is done and succeeded.
+func (c *conn) awaitDrain(r *Request) {
+	b := r.stream
+	if b == nil || !b.awaitDrain {
+		return
+	}
+	c.mu.Lock()
+	d := b.drained
+	c.mu.Unlock()
+	if d != nil {
+		t := time.NewTimer(drainWait)
+		select {
+		case <-d:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.mu.Lock()
+	if !(b.drainEnded && b.drainOK) {
+		b.closePromised = true // the read loop stops after the drain
+		if s := c.seq.lookup(r.id); s != nil {
+			s.mustClose = true
+		}
+	}
+	c.mu.Unlock()
+}
+
+// drainEnd records that the read loop is done with b: drained (ok) or not.
+// It reports whether the connection may go on: not if the response already
+// said it closes. Called by the read loop, once per request it waited on
+// (b nil: one without a streamed body).
+func (c *conn) drainEnd(b *streamBody, ok bool) bool {
+	if b == nil {
+		return ok
+	}
+	c.mu.Lock()
+	b.drainEnded, b.drainOK = true, ok
+	ok = ok && !b.closePromised
+	d := b.drained
+	c.mu.Unlock()
+	if d != nil {
+		close(d)
+	}
+	return ok
 }
 
 // decodedBodyLimit is the bound of Request.DecodedBody on this server.

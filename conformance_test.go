@@ -744,6 +744,10 @@ func cfF17(t *testing.T) {
 		{"large body", "POST /noread HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + strings.Repeat("G", 5000)},
 		{"chunked body", "POST /noread HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n0\r\n\r\n"},
 		{"body like a request", "POST /noread HTTP/1.1\r\nHost: a\r\nContent-Length: 30\r\n\r\nGET /smuggled HTTP/1.1\r\nX: y\r\n"},
+		// Above what the server drains: the response must say it closes.
+		{"body too large to drain", "POST /noread HTTP/1.1\r\nHost: a\r\nContent-Length: " + strconv.Itoa(maxDrainBytes+1) + "\r\n\r\n" + strings.Repeat("G", maxDrainBytes+1)},
+		{"chunked body too large to drain", "POST /noread HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			strings.Repeat("2000\r\n"+strings.Repeat("G", 0x2000)+"\r\n", maxDrainBytes/0x2000+1) + "0\r\n\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, res := cfExchange(t, ServerConfig{}, tc.req+cfFollow)

@@ -323,10 +323,11 @@ func (c *conn) dispatch(r *Request) bool {
 	}
 	switch c.awaitResolution() {
 	case keepReading:
-		return keepAlive
+		return c.drainEnd(body, true) && keepAlive
 	case drainBody:
-		return c.drainBody(body) && keepAlive
+		return c.drainEnd(body, c.drainBody(body)) && keepAlive
 	}
+	c.drainEnd(body, false)
 	c.lastWasClose = false // the connection is not the read loop's to watch any more
 	return false
 }

@@ -390,6 +390,7 @@ func (c *conn) respond(r *Request, resp *Response) error {
 	verr := prepare(&out, r, resp, &c.srv.cfg.server)
 	if r.stream != nil {
 		c.settleBody(r)
+		c.awaitDrain(r)
 	}
 	if r.holdsReadLoop() {
 		c.resolve(r.id, keepReading)

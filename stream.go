@@ -45,6 +45,7 @@ func (c *conn) openStream(r *Request, resp *Response, fullDuplex bool) (response
 	}
 	if !fullDuplex {
 		c.settleBody(r)
+		c.awaitDrain(r)
 	}
 	if r.holdsReadLoop() {
 		c.resolve(r.id, keepReading)
@@ -81,6 +82,7 @@ func (c *conn) mustCloseHead(id uint64) bool {
 // respondPrepared files out, an automatic answer to r, like Respond.
 func (c *conn) respondPrepared(r *Request, out *outgoing) {
 	c.settleBody(r)
+	c.awaitDrain(r)
 	if r.holdsReadLoop() {
 		c.resolve(r.id, keepReading)
 	}
@@ -176,6 +178,7 @@ func (s *connStream) End(trailers []Header, mustClose bool) error {
 	closeAfter := mustClose || s.closeAfter || (s.length >= 0 && s.n < s.length && !s.discard)
 	if s.fullDuplex {
 		s.c.settleBody(s.r)
+		s.c.awaitDrain(s.r)
 	}
 	s.unpin()
 	s.c.mu.Lock()
