@@ -19,15 +19,26 @@ const testTimeout = 20 * time.Second
 // shuts down and the goroutine count must come back to where it was.
 func serve(t *testing.T, h http.Handler) string {
 	t.Helper()
+	return "http://" + startServer(t, tinyhttp.ServerConfig{Addr: "127.0.0.1:0"}, func(s *tinyhttp.Server) error {
+		return s.ServeHandler(4, h)
+	})
+}
+
+// startServer starts a tinyhttp server with cfg, runs run (Serve or
+// ServeHandler) on it, and returns its address. When the test ends the
+// server shuts down, run must return, and the goroutine count must come
+// back to where it was.
+func startServer(t *testing.T, cfg tinyhttp.ServerConfig, run func(*tinyhttp.Server) error) string {
+	t.Helper()
 	before := runtime.NumGoroutine()
-	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: "127.0.0.1:0"})
+	s, err := tinyhttp.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.ServeHandler(4, h)
+		run(s)
 	}()
 	t.Cleanup(func() {
 		http.DefaultClient.CloseIdleConnections()
@@ -39,11 +50,11 @@ func serve(t *testing.T, h http.Handler) string {
 		select {
 		case <-done:
 		case <-time.After(testTimeout):
-			t.Fatal("ServeHandler did not return after Shutdown")
+			t.Fatal("the server did not return after Shutdown")
 		}
 		checkGoroutines(t, before)
 	})
-	return "http://" + s.Addr().String()
+	return s.Addr().String()
 }
 
 // checkGoroutines waits (boundedly) for the goroutine count to fall back to
