@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -70,7 +71,32 @@ type handlerExchange struct {
 	w    responseWriter
 	url  url.URL
 	body handlerBody
+	ctx  lazyContext
 }
+
+// lazyContext is the context of the *http.Request that Handle builds: r's
+// own context (Request.Context), made only when the handler first uses it.
+// Most handlers never look at theirs, and a request context costs two
+// allocations, a lock, and its cancellation once the request is answered.
+// Every method is the real context's, so context.Cause and derived
+// contexts see through it (their registration with a cancellable parent
+// goes through Done and Value, which make it).
+type lazyContext struct{ r *Request }
+
+// Deadline is the request context's: none.
+func (c *lazyContext) Deadline() (time.Time, bool) { return c.r.Context().Deadline() }
+
+// Done is the request context's Done channel.
+func (c *lazyContext) Done() <-chan struct{} { return c.r.Context().Done() }
+
+// Err is the request context's Err.
+func (c *lazyContext) Err() error { return c.r.Context().Err() }
+
+// Value is the request context's value for key.
+func (c *lazyContext) Value(key any) any { return c.r.Context().Value(key) }
+
+// String names the context, as the standard contexts do.
+func (c *lazyContext) String() string { return "tinyhttp.Request.Context" }
 
 // ErrHandlerPanic wraps the value an http.Handler run by Handle panicked with.
 var ErrHandlerPanic = errors.New("tinyhttp: handler panicked")
@@ -107,7 +133,8 @@ func (r *Request) httpRequest(x *handlerExchange) (*http.Request, error) {
 		RequestURI: target,
 		TLS:        r.TLS(),
 	}
-	hr := base.WithContext(r.Context()) // base stays on the stack: one allocation
+	x.ctx.r = r
+	hr := base.WithContext(&x.ctx) // base stays on the stack: one allocation
 	if err := r.fillTransfer(hr, &x.body); err != nil {
 		return nil, err
 	}
@@ -350,11 +377,20 @@ func (b *handlerBody) Close() error {
 // kept, trailers (http.TrailerPrefix) are left for the end.
 func fieldsFromHeader(hs []Header, h http.Header, resp *Response) []Header {
 	var small [16]string
-	keys := small[:0]
+	return appendFields(hs, h, sortedKeys(h, small[:0]), resp)
+}
+
+// sortedKeys appends the keys of h to keys, sorted.
+func sortedKeys(h http.Header, keys []string) []string {
 	for k := range h {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	return keys
+}
+
+// appendFields is fieldsFromHeader with h's keys already sorted.
+func appendFields(hs []Header, h http.Header, keys []string, resp *Response) []Header {
 	for _, k := range keys {
 		if !httpguts.ValidHeaderFieldName(k) {
 			continue

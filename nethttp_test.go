@@ -389,6 +389,27 @@ func TestHandleContextCancelled(t *testing.T) {
 			}
 		})
 	}
+	t.Run("client hangs up, derived context", func(t *testing.T) {
+		running, causes := make(chan struct{}), make(chan error, 1)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), struct{}{}, 1), time.Hour)
+			defer cancel()
+			close(running)
+			select {
+			case <-ctx.Done():
+				causes <- context.Cause(ctx)
+			case <-time.After(wiretest.Timeout):
+				causes <- errors.New("not cancelled")
+			}
+		})
+		c := startHandlerServer(t, h).dial(t)
+		c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+		<-running
+		c.Close()
+		if err := <-causes; !errors.Is(err, ErrClientDisconnected) {
+			t.Fatalf("cause %v, want ErrClientDisconnected", err)
+		}
+	})
 	t.Run("server closes", func(t *testing.T) {
 		h, running, causes := waitForCause()
 		ts := startHandlerServer(t, h)

@@ -112,22 +112,40 @@ func (w *responseWriter) freeze() {
 	resp := &w.resp
 	*resp = Response{status: StatusCode(w.status), threshold: math.MaxInt64, flags: fromHandler}
 	resp.headers = resp.inline[:0]
-	if cl := h.Get("Content-Length"); cl != "" {
-		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
-			w.declaredLen = v
-		} else {
-			w.r.answer.logf(fmt.Sprintf("tinyhttp: invalid Content-Length of %q", cl))
+	var small [16]string
+	keys := sortedKeys(h, small[:0])
+	for _, k := range keys { // the fields the server reads, by their canonical keys as net/http does
+		switch k {
+		case "Content-Length":
+			w.declareLength(h.Get(k))
+		case "Date":
+			if len(h[k]) == 0 {
+				resp.flags |= noDate
+			}
+		case "Content-Type":
+			w.typed = true
+		case "Transfer-Encoding":
+			w.hasTE = true
+		case "Trailer":
+			if tr := h[k]; len(tr) > 0 {
+				w.trailerDecl = append([]string(nil), tr...)
+			}
 		}
 	}
-	if d, ok := h["Date"]; ok && len(d) == 0 {
-		resp.flags |= noDate
+	resp.headers = appendFields(resp.headers, h, keys, resp)
+}
+
+// declareLength takes the handler's Content-Length, cl: the body must
+// have that many bytes.
+func (w *responseWriter) declareLength(cl string) {
+	if cl == "" {
+		return
 	}
-	_, w.typed = h["Content-Type"]
-	_, w.hasTE = h["Transfer-Encoding"]
-	if tr := h["Trailer"]; len(tr) > 0 {
-		w.trailerDecl = append([]string(nil), tr...)
+	if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
+		w.declaredLen = v
+	} else {
+		w.r.answer.logf(fmt.Sprintf("tinyhttp: invalid Content-Length of %q", cl))
 	}
-	resp.headers = fieldsFromHeader(resp.headers, h, resp)
 }
 
 // sendInformational writes a 1xx response with the current header.
