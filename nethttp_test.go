@@ -392,7 +392,7 @@ func TestHandleContextCancelled(t *testing.T) {
 	t.Run("client hangs up, derived context", func(t *testing.T) {
 		running, causes := make(chan struct{}), make(chan error, 1)
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), struct{}{}, 1), time.Hour)
+			ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), derivedKey{}, 1), time.Hour)
 			defer cancel()
 			close(running)
 			select {
@@ -496,6 +496,9 @@ func TestRequestContextPull(t *testing.T) {
 	}
 	c.ReadResponse(false)
 }
+
+// derivedKey is a context key of the tests.
+type derivedKey struct{}
 
 // TestRequestContextPipelinedHangUp: when the client hangs up, the contexts
 // of every pipelined request not yet answered end with
