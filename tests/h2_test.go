@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +61,8 @@ func h2Handler(file string, waiting chan<- error) func(*tinyhttp.Request) {
 			io.WriteString(w, "HTTP/1.1 201 Created\r\nX-Raw: yes\r\n\r\nraw ")
 			io.WriteString(w, "body")
 			w.Close()
+		case r.URL() == "/drop":
+			// dropped without an answer: the drop watch answers 500
 		case r.URL() == "/wait":
 			waiting <- nil
 			select {
@@ -232,6 +235,43 @@ func TestHTTP2ConcurrentStreams(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestHTTP2DroppedRequest: a stream whose request the application drops
+// without answering gets 500 once the request is collected, over h2 and
+// h2c, and the connection's other streams go on.
+func TestHTTP2DroppedRequest(t *testing.T) {
+	for _, tlsOn := range []bool{true, false} {
+		f := newH2Fixture(t, tlsOn)
+		got := make(chan int, 1)
+		go func() {
+			resp, err := f.client.Get(f.base + "/drop")
+			if err != nil {
+				got <- -1
+				return
+			}
+			resp.Body.Close()
+			got <- resp.StatusCode
+		}()
+		deadline := time.After(wiretest.Timeout)
+	collect:
+		for {
+			runtime.GC() // the drop watch runs after collections
+			select {
+			case status := <-got:
+				if status != 500 {
+					t.Fatalf("tls %v: dropped request got %d, want 500", tlsOn, status)
+				}
+				break collect
+			case <-deadline:
+				t.Fatalf("tls %v: no answer to a dropped request within %v", tlsOn, wiretest.Timeout)
+			case <-time.After(10 * time.Millisecond): // the next collection
+			}
+		}
+		if _, body := f.get(t, "/hello"); !strings.HasPrefix(string(body), "GET /hello") {
+			t.Fatalf("tls %v: the next stream got %q", tlsOn, body)
+		}
 	}
 }
 
