@@ -100,14 +100,14 @@ type streamBody struct {
 	pinned  bool  // the application set the read deadline (setBodyReadDeadline)
 
 	// The drain of a chunked body that its response waits for
-	// (settleBody, awaitDrain, drainEnd). Guarded by the connection's mu.
-	awaitDrain bool // the response waits for the drain
-	drainEnded bool // the read loop is done with the body
-	drainOK    bool // the body was drained: the connection may stay
+	// (settleBody, awaitDrain, drainEnd). Guarded by the connection's mu;
+	// drained is set only by the answering goroutine, which reads it.
+	drained    chan struct{} // non-nil: the response waits; closed at drainEnd
+	drainEnded bool          // the read loop is done with the body
+	drainOK    bool          // the body was drained: the connection may stay
 	// closePromised: the response said the connection closes (awaitDrain
 	// gave up waiting): the read loop stops after the drain.
 	closePromised bool
-	drained       chan struct{} // closed at drainEnd, when awaitDrain waits
 }
 
 // setBodyReadDeadline sets the deadline of r's body reads to t (zero: none)
@@ -225,10 +225,10 @@ func (c *conn) settleBody(r *Request) {
 		// the client would send its next request on a connection that is
 		// going away.
 		c.mu.Lock()
-		if !b.drainEnded {
-			b.drained = make(chan struct{})
+		b.drained = make(chan struct{})
+		if b.drainEnded {
+			close(b.drained) // the read loop is already done with it
 		}
-		b.awaitDrain = true
 		c.mu.Unlock()
 		c.resolve(b.id, drainBody)
 	default:
@@ -247,20 +247,15 @@ const drainWait = 100 * time.Millisecond
 // r's response unless the drain is done and succeeded.
 func (c *conn) awaitDrain(r *Request) {
 	b := r.stream
-	if b == nil || !b.awaitDrain {
+	if b == nil || b.drained == nil {
 		return
 	}
-	c.mu.Lock()
-	d := b.drained
-	c.mu.Unlock()
-	if d != nil {
-		t := time.NewTimer(drainWait)
-		select {
-		case <-d:
-		case <-t.C:
-		}
-		t.Stop()
+	t := time.NewTimer(drainWait)
+	select {
+	case <-b.drained:
+	case <-t.C:
 	}
+	t.Stop()
 	c.mu.Lock()
 	if !(b.drainEnded && b.drainOK) {
 		b.closePromised = true // the read loop stops after the drain

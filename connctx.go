@@ -35,22 +35,30 @@ func (c *conn) extra() *connExtra {
 	return c.ext
 }
 
-// baseContext returns the context the connection's requests derive theirs
-// from: it carries net/http's ServerContextKey and LocalAddrContextKey
-// values and ends when the client goes away, the connection breaks or
-// closes, or the server closes.
+// baseContext returns the connection's own context (HTTP/2 serves its
+// streams under it): the connection's values, ended when the client goes
+// away, the connection breaks or closes, or the server closes.
 func (c *conn) baseContext() context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.extra()
 	if e.ctx == nil {
-		ctx := context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
-		e.ctx, e.cancel = context.WithCancelCause(ctx)
+		e.ctx, e.cancel = context.WithCancelCause(c.valuesLocked())
 		if c.ctxEnd != nil {
 			e.cancel(c.ctxEnd)
 		}
 	}
 	return e.ctx
+}
+
+// valuesLocked returns the connection's values, net/http's ServerContextKey
+// and LocalAddrContextKey, in a context that never ends. Called with mu held.
+func (c *conn) valuesLocked() context.Context {
+	e := c.extra()
+	if e.values == nil {
+		e.values = context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
+	}
+	return e.values
 }
 
 // requestContext makes the context of request r: it carries the
@@ -62,18 +70,14 @@ func (c *conn) baseContext() context.Context {
 func (c *conn) requestContext(r *Request) (context.Context, context.CancelCauseFunc) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.extra()
-	if e.values == nil {
-		e.values = context.WithValue(c.srv.baseContext(), http.LocalAddrContextKey, c.rwc.LocalAddr())
-	}
-	ctx, cancel := context.WithCancelCause(e.values)
+	ctx, cancel := context.WithCancelCause(c.valuesLocked())
 	switch s := c.seq.lookup(r.id); {
 	case c.ctxEnd != nil:
 		cancel(c.ctxEnd)
 	case s != nil: // r's response is not yet written
 		s.cancel = cancel
 	case c.upgraded:
-		e.hijacked = cancel // r took the connection over: Close ends its context
+		c.ext.hijacked = cancel // r took the connection over: Close ends its context
 	}
 	return ctx, cancel
 }

@@ -191,14 +191,10 @@ func writeInMemoryBody(w io.Writer, resp *Response) error {
 	if resp.kind == bodyBytes {
 		size = int64(len(resp.data))
 	}
-	n := size
-	if resp.length >= 0 {
-		if resp.length > size {
-			return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, size, resp.length)
-		}
-		n = resp.length
+	n, err := exactLength(size, resp.length)
+	if err != nil {
+		return err
 	}
-	var err error
 	if resp.kind == bodyBytes {
 		_, err = w.Write(resp.data[:n])
 	} else {

@@ -280,10 +280,7 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Accept does it: like net/http, the 101 head (with the handler's Upgrade
 // field) goes out first, then the connection is the handler's.
 func (w *responseWriter) hijackSwitching() (net.Conn, *bufio.ReadWriter, error) {
-	if !w.r.claimAnswer() {
-		return nil, nil, ErrAlreadyAnswered
-	}
-	nc, err := w.r.answer.upgrade(w.r, w.header.Get("Upgrade"), &w.resp)
+	nc, err := w.switchProtocols()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -298,16 +295,24 @@ func (w *responseWriter) hijackSwitching() (net.Conn, *bufio.ReadWriter, error) 
 // nothing here speaks). Without an Upgrade field there is no protocol to
 // switch to: that is a 500, as for any invalid response.
 func (w *responseWriter) switchWithoutHijack() error {
-	protocol := w.header.Get("Upgrade")
-	if protocol == "" || !w.r.claimAnswer() {
+	if w.header.Get("Upgrade") == "" {
 		w.r.answer.logf("tinyhttp: WriteHeader(101) without an Upgrade field")
 		return w.r.Respond(Empty(StatusInternalServerError).WithHeader(Header{Field: "Connection", Value: "close"}))
 	}
-	nc, err := w.r.answer.upgrade(w.r, protocol, &w.resp)
+	nc, err := w.switchProtocols()
 	if err != nil {
 		return err
 	}
 	return nc.Close()
+}
+
+// switchProtocols sends the frozen 101 head with the handler's Upgrade
+// field and takes the connection over, as Request.Upgrade does.
+func (w *responseWriter) switchProtocols() (net.Conn, error) {
+	if !w.r.claimAnswer() {
+		return nil, ErrAlreadyAnswered
+	}
+	return w.r.answer.upgrade(w.r, w.header.Get("Upgrade"), &w.resp)
 }
 
 // SetReadDeadline sets the deadline of the request body's reads.

@@ -156,17 +156,27 @@ func writeBody(w *bufio.Writer, r *Response, f framing) error {
 	return copyBody(w, r, f)
 }
 
+// exactLength is how much of an in-memory body of size bytes goes out: all
+// of it, or the declared length (-1: none); more declared than there is
+// is an error.
+func exactLength(size, length int64) (int64, error) {
+	if length > size {
+		return 0, fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, size, length)
+	}
+	if length >= 0 {
+		return length, nil
+	}
+	return size, nil
+}
+
 // writeExact writes an in-memory body of size bytes, cut to the declared
 // length, in chunks of at most responseChunkSize bytes when f is chunked; a
 // body shorter than that length is an error. write writes the body's bytes
 // [from, to).
 func writeExact(w *bufio.Writer, f framing, length int64, write func(from, to int64), size int64) error {
-	if length > size {
-		return fmt.Errorf("%w: %d bytes for a declared %d", ErrBodyLength, size, length)
-	}
-	n := size
-	if length >= 0 {
-		n = length
+	n, err := exactLength(size, length)
+	if err != nil {
+		return err
 	}
 	if f != frameChunked {
 		write(0, n)

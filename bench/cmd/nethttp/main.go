@@ -19,9 +19,6 @@ const name = "nethttp"
 
 func main() {
 	o := peer.Parse(name)
-	if o.H2C {
-		peer.ReportMallocsOnTerm(name) // bench/h2load.sh divides by the requests
-	}
 	srv := &http.Server{Addr: o.Addr(), Handler: peer.Handler(o.File), ReadHeaderTimeout: 10 * time.Second}
 	if o.H2C {
 		srv.Protocols = new(http.Protocols)

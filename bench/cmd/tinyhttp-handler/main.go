@@ -20,9 +20,6 @@ const name = "tinyhttp-handler"
 
 func main() {
 	o := peer.Parse(name)
-	if o.H2C {
-		peer.ReportMallocsOnTerm(name) // bench/h2load.sh divides by the requests
-	}
 	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C})
 	if err != nil {
 		peer.Fatal(name, err)

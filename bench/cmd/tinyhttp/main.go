@@ -85,9 +85,6 @@ func serve(s *tinyhttp.Server, workers int, file string) {
 
 func main() {
 	o := peer.Parse(name)
-	if o.H2C {
-		peer.ReportMallocsOnTerm(name) // bench/h2load.sh divides by the requests
-	}
 	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C})
 	if err != nil {
 		peer.Fatal(name, err)

@@ -46,8 +46,10 @@ type Options struct {
 // Addr is the listen address: 127.0.0.1 and the port.
 func (o Options) Addr() string { return "127.0.0.1:" + strconv.Itoa(o.Port) }
 
-// Parse reads -port, -file and -workers from os.Args; a bare argument is
-// taken as the port. It exits with status 2 on a bad argument.
+// Parse reads -port, -file, -workers and -h2c from os.Args; a bare
+// argument is taken as the port. It exits with status 2 on a bad argument.
+// With -h2c, SIGTERM reports the run's allocations (ReportMallocsOnTerm),
+// which bench/h2load.sh divides by the requests.
 func Parse(name string) Options {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	o := Options{}
@@ -68,6 +70,9 @@ func Parse(name string) Options {
 	}
 	if o.Port < 0 || o.Port > 65535 || o.Workers < 1 {
 		usage(name, "port must be 0..65535 and workers at least 1")
+	}
+	if o.H2C {
+		ReportMallocsOnTerm(name)
 	}
 	return o
 }
