@@ -442,18 +442,44 @@ func (c *conn) rejectRequest(err error, v HTTPVersion) {
 
 // drain makes the connection finish what it has read and read nothing more;
 // an idle connection closes at once. A connection accepted but not read
-// from yet still gets its first request read, if it comes within idleGrace
-// (firstMayWait): its client has sent it already, most likely, and cannot
-// tell that the server began to stop, so closing it would fail a request
-// that a hand-over to another process or listener must not fail.
+// from yet still gets its first request read, if it comes within
+// drainFirstWait of the start of its wait (firstMayWait): its client has
+// sent it already, most likely, and cannot tell that the server began to
+// stop, so closing it would fail a request that a hand-over to another
+// process or listener must not fail.
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.draining = true
-	if !c.firstMayWait() || c.awaiting != awaitBuffered {
+	switch {
+	case !c.firstMayWait():
 		c.interruptAwait()
+	case c.awaiting == awaitUnbuffered: // its deadline is the idle timeout's
+		c.setReadDeadline(c.firstDrainDue())
 	}
+	// A buffered wait ends within idleGrace and goes on unbuffered
+	// (startAwait) until firstDrainDue.
 	c.mu.Unlock()
 	c.signal()
+}
+
+// drainFirstWait is how long a connection that Shutdown drains may take,
+// from the start of its wait, to send its first request. The request is
+// most likely on its way: a client connects and writes at once, but on a
+// loaded machine the write may come tens of milliseconds later (a hand-over
+// test on two cores under -race saw more than 20 ms). net/http waits 5 s
+// for a new connection's first request; a second keeps Shutdown prompt
+// when a client connected and stays silent (a browser's preconnect).
+const drainFirstWait = time.Second
+
+// firstDrainDue is the deadline of the wait for the first request of a
+// connection that Shutdown drains: drainFirstWait from the start of its
+// wait, or the idle timeout's if that is earlier. Called with mu held.
+func (c *conn) firstDrainDue() time.Time {
+	due := c.waitStart.Add(drainFirstWait)
+	if idle := c.srv.cfg.idleTimeout; idle > 0 && idle < drainFirstWait {
+		due = c.waitStart.Add(idle)
+	}
+	return due
 }
 
 // firstMayWait reports whether the read loop may still wait for the

@@ -50,7 +50,7 @@ func (c *conn) awaitFirstByte() bool {
 		return false
 	}
 	_, err := c.br.Peek(1)
-	if isTimeout(err) && !c.isStopped() && c.startAwait(awaitUnbuffered) {
+	if isTimeout(err) && c.startAwait(awaitUnbuffered) {
 		c.releaseReader()
 		c.heads, c.served = nil, 0 // an idle connection holds no arena, and is not busy when it wakes
 		c.srv.stats.idle.Add(1)
@@ -97,7 +97,7 @@ func (c *conn) beforeBlock() {
 func (c *conn) startAwait(phase uint8) bool {
 	c.mu.Lock()
 	defer c.unlock()
-	if c.stopped() && (phase != awaitBuffered || c.stoppedForFirst()) {
+	if c.stoppedForFirst() {
 		return false // a first request may still come while draining (drain)
 	}
 	c.awaiting = phase
@@ -119,6 +119,8 @@ func (c *conn) startAwait(phase uint8) bool {
 		// write, and the last write batch's clock reading is recent enough
 		// for renewGrace: the hot keep-alive path reads no clock.
 		c.renewGrace(c.lastWrite)
+	case c.draining: // only a first request may still come (drain)
+		c.setReadDeadline(c.firstDrainDue())
 	case quiet && idle > 0:
 		// The grace may have ended early (renewGrace): the idle timeout
 		// counts from the start of the wait or the last write, whichever
