@@ -63,3 +63,33 @@ func TestIdleConnectionReleasesBuffers(t *testing.T) {
 	}
 	waitBuffersReleased(t, sc)
 }
+
+// TestBufferlessWait runs the wire tests with every wait of a plain
+// connection bufferless (waitBufferless), as it is from bufferlessWaitConns
+// open connections on: the chunk the wait read must reach the parser, a
+// pipelining client, a hang-up, an idle timeout, Shutdown and a hand-over
+// (Hijack, Upgrade) whole and in order.
+func TestBufferlessWait(t *testing.T) {
+	saved := bufferlessWaitConns
+	bufferlessWaitConns = 0
+	t.Cleanup(func() { bufferlessWaitConns = saved })
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"Conformance", TestConformance},
+		{"IdleConnectionReleasesBuffers", TestIdleConnectionReleasesBuffers},
+		{"ConcurrentAnswersLeaveInOrder", TestConcurrentAnswersLeaveInOrder},
+		{"RequestStringsStayPut", TestRequestStringsStayPut},
+		{"ShutdownGraceful", TestShutdownGraceful},
+		{"ShutdownAnswersFreshConnection", TestShutdownAnswersFreshConnection},
+		{"HandlePipelinedInParallel", TestHandlePipelinedInParallel},
+		{"HandleHijack", TestHandleHijack},
+		{"RequestContextPipelinedHangUp", TestRequestContextPipelinedHangUp},
+		{"FaultHalfClose", TestFaultHalfClose},
+		{"FaultManyVanishingClients", TestFaultManyVanishingClients},
+		{"ReadyResponsesShareOneWrite", TestReadyResponsesShareOneWrite},
+	} {
+		t.Run(tc.name, tc.run)
+	}
+}

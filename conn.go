@@ -40,6 +40,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -197,7 +198,8 @@ func (c *conn) serve() {
 		c.breakConn()
 		return
 	}
-	c.in = prefixReader{conn: c.rwc, stats: &c.srv.stats}
+	c.in = prefixReader{conn: c.rwc, raw: rawConn(c.rwc), stats: &c.srv.stats}
+	c.in.readyFn = c.in.readReady
 	c.out = deadlineWriter{conn: c.rwc, timeout: c.srv.cfg.writeTimeout, stats: &c.srv.stats}
 	if c.br == nil {
 		c.acquireReader()
@@ -556,4 +558,22 @@ func lingeringClose(rwc net.Conn) {
 			return
 		}
 	}
+}
+
+// rawConn is the socket of a plain TCP or Unix connection, nil for others.
+func rawConn(rwc net.Conn) syscall.RawConn {
+	var sc syscall.Conn
+	switch t := rwc.(type) {
+	case *net.TCPConn:
+		sc = t
+	case *net.UnixConn:
+		sc = t
+	default:
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }
