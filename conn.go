@@ -69,7 +69,7 @@ type conn struct {
 	secure bool
 
 	// Read loop.
-	br *bufio.Reader // nil while an unbuffered wait has given it back
+	br *bufio.Reader // nil while a wait has given it back (the unbuffered wait; waitBufferless)
 	hb headBuffer
 	in prefixReader // what br reads from
 	// The header timeout is armed on the socket only when a read of the
