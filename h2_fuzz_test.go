@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // chunkReader returns data in reads of the sizes in steps (cycled).
@@ -61,8 +63,8 @@ func FuzzH2Request(f *testing.F) {
 		hr := &http.Request{Method: method, RequestURI: path, Host: authority, Header: http.Header{}, Body: http.NoBody}
 		for line := range strings.SplitSeq(fields, "\n") {
 			k, v, ok := strings.Cut(line, ":")
-			if !ok || k == "" {
-				continue
+			if !ok || !httpguts.ValidHeaderFieldName(k) {
+				continue // x/net refuses a stream with such a field name
 			}
 			hr.Header[http.CanonicalHeaderKey(k)] = append(hr.Header[http.CanonicalHeaderKey(k)], strings.TrimSpace(v))
 		}
