@@ -3,6 +3,7 @@ package tinyhttp
 import (
 	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,6 +100,23 @@ func TestBufferlessWait(t *testing.T) {
 	}
 }
 
+// dialEchoServer starts a server that answers every request with its
+// target, and those for /h by running h, and dials it.
+func dialEchoServer(t *testing.T, h http.Handler) (net.Conn, *bufio.Reader) {
+	s := startServer(t, ServerConfig{})
+	go func() {
+		for r := range s.Incoming() {
+			if r.URL() == "/h" {
+				r.Handle(h)
+				continue
+			}
+			r.Respond(FromString(r.URL()))
+		}
+	}()
+	c := dial(t, s)
+	return c, bufio.NewReader(c)
+}
+
 // TestBufferlessWaitWire: requests that come after a bufferless wait, over
 // raw wire bytes: one at a time, pipelined in one write, split across
 // writes, and a hijacked connection whose bytes came with its request.
@@ -107,54 +125,34 @@ func TestBufferlessWaitWire(t *testing.T) {
 	get := func(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n" }
 	for _, tc := range []struct {
 		name   string
-		writes []string // each after the answers to the one before
+		writes []string // each after the answers to the heads complete before it
 		want   []string // readResponses of every answer, in order
 	}{
 		{"one at a time", []string{get("/1"), get("/2"), get("/3")}, []string{"200 OK /1", "200 OK /2", "200 OK /3"}},
 		{"pipelined", []string{get("/1"), get("/2") + get("/3")}, []string{"200 OK /1", "200 OK /2", "200 OK /3"}},
 		{"large head", []string{get("/1"), "GET /2 HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("x", 6000) + "\r\n\r\n"}, []string{"200 OK /1", "200 OK /2"}},
+		{"split", []string{get("/1"), "G", "ET /2 HTTP/1.1\r\nHo", "st: a\r\n", "\r\n"}, []string{"200 OK /1", "200 OK /2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := startServer(t, ServerConfig{})
-			go func() {
-				for r := range s.Incoming() {
-					r.Respond(FromString(r.URL()))
-				}
-			}()
-			c := dial(t, s)
-			br := bufio.NewReader(c)
+			c, br := dialEchoServer(t, nil)
+			var sent string
 			var got []string
 			for _, w := range tc.writes {
 				io.WriteString(c, w)
-				got = append(got, readResponses(t, br, strings.Count(w, "HTTP/1.1\r\n"))...)
+				sent += w
+				heads := strings.Count(sent, "\r\n\r\n")
+				if heads == len(got) { // a part of a head: the next part comes apart on the wire
+					time.Sleep(2 * time.Millisecond) // the scenario, not a synchronisation
+				}
+				got = append(got, readResponses(t, br, heads-len(got))...)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("answers (-want +got):\n%s", diff)
 			}
 		})
 	}
-	t.Run("split", func(t *testing.T) {
-		s := startServer(t, ServerConfig{})
-		go func() {
-			for r := range s.Incoming() {
-				r.Respond(FromString(r.URL()))
-			}
-		}()
-		c := dial(t, s)
-		br := bufio.NewReader(c)
-		io.WriteString(c, get("/1"))
-		readResponses(t, br, 1)
-		for _, part := range []string{"G", "ET /2 HTTP/1.1\r\nHo", "st: a\r\n", "\r\n"} {
-			io.WriteString(c, part)
-			time.Sleep(2 * time.Millisecond) // apart on the wire: the scenario, not a synchronisation
-		}
-		if got := readResponses(t, br, 1); got[0] != "200 OK /2" {
-			t.Errorf("split request: %q", got[0])
-		}
-	})
 	t.Run("hijack", func(t *testing.T) {
-		s := startServer(t, ServerConfig{})
-		hijack := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		c, br := dialEchoServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			conn, rw, err := w.(http.Hijacker).Hijack()
 			if err != nil {
 				t.Errorf("Hijack: %v", err)
@@ -167,18 +165,7 @@ func TestBufferlessWaitWire(t *testing.T) {
 				return
 			}
 			io.WriteString(conn, "PONG"+string(ping))
-		})
-		go func() {
-			for r := range s.Incoming() {
-				if r.URL() == "/h" {
-					r.Handle(hijack)
-					continue
-				}
-				r.Respond(FromString(r.URL()))
-			}
-		}()
-		c := dial(t, s)
-		br := bufio.NewReader(c)
+		}))
 		io.WriteString(c, get("/1"))
 		readResponses(t, br, 1)
 		io.WriteString(c, get("/h")+"PING") // read by the wait with the request

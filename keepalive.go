@@ -166,11 +166,11 @@ var (
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
 )
 
-// acquireReader gives the connection a read buffer.
-// What a wait read is moved into br at once (a Peek of what is pending
-// reads nothing more), so that br holds every byte read from the
-// connection: a hand-over (Upgrade, Hijack) gives the application br's
-// bytes, and never loses one that a wait read.
+// acquireReader gives the connection a read buffer, and moves what a wait
+// read into it at once (a Peek of what is pending reads nothing more), so
+// that br holds every byte read from the connection: a hand-over (Upgrade,
+// Hijack) gives the application br's bytes, and never loses one that a
+// wait read.
 func (c *conn) acquireReader() {
 	c.br = readerPool.Get().(*bufio.Reader)
 	c.br.Reset(&c.in)
@@ -207,8 +207,7 @@ type prefixReader struct {
 	pending []byte             // read by the wait, not yet returned
 	chunk   *[]byte            // the pooled buffer pending is in, if any
 	readyFn func(uintptr) bool // readReady, bound once
-	n       int                // the outcome of readReady
-	err     error
+	err     error              // readReady's failure, for waitBufferless
 }
 
 func (p *prefixReader) Read(b []byte) (int, error) {
@@ -276,39 +275,34 @@ func (c *conn) waitBufferless() error {
 	c.releaseReader()
 	err := c.in.raw.Read(c.in.readyFn)
 	c.acquireReader()
-	n, rerr := c.in.n, c.in.err
-	c.in.n, c.in.err = 0, nil
-	switch {
-	case err != nil:
-		return err
-	case rerr != nil:
-		return rerr
-	case n <= 0:
-		return io.EOF
+	if err == nil {
+		err, c.in.err = c.in.err, nil
 	}
-	c.srv.stats.bytesRead.Add(uint64(n))
-	return nil
+	return err
 }
 
 // readReady is the wait's read on a readable socket (raw.Read calls it
-// when the socket may have bytes): false means none yet, wait. It keeps
-// what it read in pending and its outcome in n and err.
+// when the socket may have bytes): false means none yet, wait. What it
+// read is left in pending; a failed read or the end of the stream in err.
 func (p *prefixReader) readReady(fd uintptr) bool {
 	buf := chunkPool.Get().(*[]byte)
-	for {
-		p.n, p.err = syscall.Read(int(fd), *buf)
-		if p.err != syscall.EINTR {
-			break
-		}
+	n, err := syscall.Read(int(fd), *buf)
+	for err == syscall.EINTR {
+		n, err = syscall.Read(int(fd), *buf)
 	}
-	if p.err == syscall.EAGAIN {
+	switch {
+	case err == syscall.EAGAIN:
 		chunkPool.Put(buf)
 		return false
-	}
-	if p.n > 0 {
-		p.pending, p.chunk = (*buf)[:p.n], buf
-	} else {
+	case err != nil || n == 0:
 		chunkPool.Put(buf)
+		p.err = err
+		if n == 0 && err == nil {
+			p.err = io.EOF
+		}
+	default:
+		p.pending, p.chunk = (*buf)[:n], buf
+		p.stats.bytesRead.Add(uint64(n))
 	}
 	return true
 }

@@ -365,10 +365,11 @@ const shutdownPoll = 10 * time.Millisecond
 // (their responses carry Connection: close) while reading no new ones, and
 // delivers queued requests; then Recv returns ErrServerClosed. A connection
 // accepted but not read from yet still has its first request read (if it
-// comes within a second of the accept) and answered, so that a hand-over to another server on the port
-// (ReusePort, or a listener passed to a new process) fails no request. Upgraded
-// connections are not waited for: they are closed when Shutdown returns. If
-// ctx ends first, everything is closed at once and ctx.Err() is returned.
+// comes within a second of the accept) and answered, so that a hand-over
+// to another server on the port (ReusePort, or a listener passed to a new
+// process) fails no request. Upgraded connections are not waited for: they
+// are closed when Shutdown returns. If ctx ends first, everything is closed
+// at once and ctx.Err() is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.stopAccepting()
 	s.mu.Lock()
