@@ -47,7 +47,7 @@ func waitBuffersReleased(t *testing.T, c *conn) {
 }
 
 // TestIdleConnectionReleasesBuffers: a keep-alive connection that goes
-// quiet gives back its buffers after idleGrace, also when its last response
+// quiet gives back its buffers after the grace (BufferGrace), also when its last response
 // was written after it went quiet.
 func TestIdleConnectionReleasesBuffers(t *testing.T) {
 	s := startServer(t, ServerConfig{})
@@ -175,4 +175,92 @@ func TestBufferlessWaitWire(t *testing.T) {
 			t.Errorf("after Hijack: %q, %v; want PONGPING", b, err)
 		}
 	})
+}
+
+// awaitPhase waits until c's read loop waits for a request in phase
+// (conn.awaiting), and returns the buffered wait's deadline (graceUntil).
+func awaitPhase(t *testing.T, c *conn, phase uint8) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		got := c.awaiting
+		c.mu.Unlock()
+		if got == phase {
+			return time.Unix(0, c.graceUntil.Load())
+		}
+		time.Sleep(time.Millisecond) // polling the read loop's phase, not synchronising
+	}
+	t.Fatalf("the connection never waited in phase %d", phase)
+	return time.Time{}
+}
+
+// TestBufferGrace: ServerConfig.BufferGrace sets how long a waiting
+// connection keeps its read buffer. A long one (30 s) arms the buffered wait's
+// deadline that far ahead (the default would give the buffer back 20 ms
+// on); a negative one starts every wait without the buffer and never arms
+// that deadline. Either way the connection goes on serving requests, one
+// at a time and pipelined.
+func TestBufferGrace(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		grace time.Duration
+		phase uint8
+	}{
+		{"long", 30 * time.Second, awaitBuffered}, // below the idle timeout (60 s), which would bound the wait instead
+		{"none", -1, awaitUnbuffered},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, ServerConfig{BufferGrace: tc.grace})
+			go func() {
+				for r := range s.Incoming() {
+					r.Respond(FromString(r.URL()))
+				}
+			}()
+			c := dial(t, s)
+			br := bufio.NewReader(c)
+			sc := onlyConn(t, s)
+			for round, send := range []string{
+				"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n",
+				"GET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n",
+			} {
+				io.WriteString(c, send)
+				n := strings.Count(send, "GET")
+				got := readResponses(t, br, n)
+				want := []string{"200 OK /1"}
+				if round == 1 {
+					want = []string{"200 OK /2", "200 OK /3"}
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("responses (-want +got):\n%s", diff)
+				}
+				until := awaitPhase(t, sc, tc.phase)
+				switch {
+				case tc.grace > 0 && time.Until(until) < tc.grace/2:
+					t.Fatalf("buffered wait ends in %v, want about %v", time.Until(until), tc.grace)
+				case tc.grace < 0 && sc.graceUntil.Load() != 0:
+					t.Fatal("a wait without a grace armed the grace's deadline")
+				}
+			}
+			if tc.grace < 0 {
+				awaitIdleConns(t, s, 1)
+			}
+		})
+	}
+}
+
+// TestBufferGraceNoneIdleTimeout: without a grace the idle timeout (C20)
+// counts from the start of each wait, as it does after a grace: the
+// connection stays open for it after a response, then closes.
+func TestBufferGraceNoneIdleTimeout(t *testing.T) {
+	ts := startWireServer(t, ServerConfig{BufferGrace: -1, IdleTimeout: 400 * time.Millisecond}, wireRoute)
+	c := ts.dial(t)
+	for range 2 {
+		c.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+		if r := c.ReadResponse(false); r.Status != 200 || r.Closes() {
+			t.Fatalf("got %v, want 200 on a persistent connection", r)
+		}
+	}
+	c.ExpectOpenFor(200 * time.Millisecond)
+	c.ExpectFIN()
 }

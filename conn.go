@@ -458,7 +458,7 @@ func (c *conn) drain() {
 	case c.awaiting == awaitUnbuffered: // its deadline is the idle timeout's
 		c.setReadDeadline(c.firstDrainDue())
 	}
-	// A buffered wait ends within idleGrace and goes on unbuffered
+	// A buffered wait ends within the buffer grace and goes on unbuffered
 	// (startAwait) until firstDrainDue.
 	c.mu.Unlock()
 	c.signal()

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -18,23 +19,10 @@ import (
 // How the read loop waits for the next request (conn.awaiting).
 const (
 	awaitNone       = iota
-	awaitBuffered   // with its read buffer, for up to idleGrace
+	awaitBuffered   // with its read buffer, for up to the buffer grace (ServerConfig.BufferGrace)
 	awaitUnbuffered // with its read buffer back in the pool
 	awaitWatch      // for nothing: watching for the client to go away (watchDisconnect)
 )
-
-// idleGrace is how long a connection waiting for its next request keeps its
-// read buffer (4 KiB) and head arena (1 KiB). A keep-alive client that is
-// busy sends its next request well within it; a connection quiet for
-// longer gives them back, and pays for it one more read (of one byte) when
-// its request comes, which at one request per 20 ms or less is nothing.
-// At 250 ms, 10,000 connections each cycling a request every 170 ms held
-// nearly all their buffers: 16.9 KiB per connection (net/http: 30.6); at
-// 20 ms, 13.5, and idle ones 7.4 instead of 8.1, with keep-alive req/s
-// unchanged (bench/RESULTS.md). The deadline that ends the wait is renewed
-// at most every idleGrace/2 per connection: once in twenty requests on one
-// whose requests come 0.5 ms apart.
-const idleGrace = 20 * time.Millisecond
 
 // awaitFirstByte waits for the first byte of the next request, then starts
 // the header timeout. The wait is bounded by the idle timeout once no
@@ -48,10 +36,13 @@ func (c *conn) awaitFirstByte() bool {
 		}
 		return !c.isStopped()
 	}
-	if !c.startAwait(awaitBuffered) {
-		return false
+	err := error(os.ErrDeadlineExceeded) // without a grace, the wait starts unbuffered
+	if c.srv.cfg.bufferGrace > 0 {
+		if !c.startAwait(awaitBuffered) {
+			return false
+		}
+		err = c.waitBuffered()
 	}
-	err := c.waitBuffered()
 	if isTimeout(err) && c.startAwait(awaitUnbuffered) {
 		c.heads, c.served = nil, 0 // an idle connection holds no arena, and is not busy when it wakes
 		c.srv.stats.idle.Add(1)
@@ -88,7 +79,7 @@ func (c *conn) beforeBlock() {
 	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
 }
 
-// startAwait enters a waiting phase and sets its read deadline: idleGrace
+// startAwait enters a waiting phase and sets its read deadline: the grace
 // for the buffered phase, the idle timeout (less the grace already spent)
 // for the unbuffered one when no response is outstanding. false means stop.
 func (c *conn) startAwait(phase uint8) bool {
@@ -105,7 +96,7 @@ func (c *conn) startAwait(phase uint8) bool {
 	idle := c.srv.cfg.idleTimeout
 	quiet := c.seq.idle() // no response outstanding: the idle timeout runs
 	switch {
-	case phase == awaitBuffered && quiet && 0 < idle && idle < idleGrace:
+	case phase == awaitBuffered && quiet && 0 < idle && idle < c.srv.cfg.bufferGrace:
 		c.waitStart = time.Now()
 		c.setReadDeadline(c.waitStart.Add(idle))
 	case phase == awaitBuffered && quiet:
@@ -121,7 +112,11 @@ func (c *conn) startAwait(phase uint8) bool {
 	case quiet && idle > 0:
 		// The grace may have ended early (renewGrace): the idle timeout
 		// counts from the start of the wait or the last write, whichever
-		// came later, all the same.
+		// came later, all the same. Without a grace no buffered phase
+		// began the wait: it begins now.
+		if c.srv.cfg.bufferGrace == 0 {
+			c.waitStart = time.Now()
+		}
 		start := c.waitStart
 		if c.lastWrite.After(start) {
 			start = c.lastWrite
@@ -133,10 +128,10 @@ func (c *conn) startAwait(phase uint8) bool {
 	return true
 }
 
-// renewGrace arms the buffered wait's deadline, idleGrace from now, unless
+// renewGrace arms the buffered wait's deadline, the grace from now, unless
 // the one it set for an earlier wait still has half of that to run as of
 // seen, a recent clock reading: a busy keep-alive connection then sets a
-// read deadline every idleGrace/2 rather than on every request (a deadline
+// read deadline every half grace rather than on every request (a deadline
 // change cost about 1,800 user-space instructions per request in
 // callgrind, more than parsing the request), and reads the clock only then.
 // seen may lag behind now, so a kept deadline may have passed already: the
@@ -144,11 +139,12 @@ func (c *conn) startAwait(phase uint8) bool {
 // harmless, and the deadline that replaces it makes the next renewal read
 // the clock. Called with mu held.
 func (c *conn) renewGrace(seen time.Time) {
+	grace := c.srv.cfg.bufferGrace
 	until := c.graceUntil.Load()
-	if until != 0 && !seen.IsZero() && until-seen.UnixNano() >= int64(idleGrace/2) {
+	if until != 0 && !seen.IsZero() && until-seen.UnixNano() >= int64(grace/2) {
 		return
 	}
-	t := time.Now().Add(idleGrace)
+	t := time.Now().Add(grace)
 	c.rwc.SetReadDeadline(t)
 	c.graceUntil.Store(t.UnixNano())
 }
@@ -230,7 +226,7 @@ var chunkPool = sync.Pool{New: func() any { b := make([]byte, readBufferSize); r
 
 // bufferlessWaitConns is the number of open connections from which a
 // plain socket's buffered wait gives its read buffer back at once
-// (waitBufferless) instead of after idleGrace. Below it, the buffers that
+// (waitBufferless) instead of after the grace. Below it, the buffers that
 // waiting connections hold total at most 1 MiB, and keeping them saves
 // each keep-alive request the pool round trips and the copy of a
 // bufferless wait (about 5% of keep-alive req/s at 64 connections, wrk,
@@ -240,7 +236,7 @@ var chunkPool = sync.Pool{New: func() any { b := make([]byte, readBufferSize); r
 // variable so that tests can run every wait bufferless.
 var bufferlessWaitConns int64 = 256
 
-// waitBuffered waits for the first byte of a request for up to idleGrace
+// waitBuffered waits for the first byte of a request for up to the grace
 // (the deadline startAwait set), keeping the read buffer on a TLS
 // connection or with few connections open.
 func (c *conn) waitBuffered() error {

@@ -141,7 +141,7 @@ func TestCloseUnblocksReceivers(t *testing.T) {
 // (with Connection: close), not closed unread: its client cannot know the
 // server began to stop, and a hand-over to another server must not fail it.
 // That holds whether the wait for the request still holds its read buffer
-// or has given it back (idleGrace), when Shutdown begins and when the
+// or has given it back (BufferGrace), when Shutdown begins and when the
 // request comes: the hand-over test once lost a request that came 20 ms
 // after its accept, when the grace had ended.
 func TestShutdownAnswersFreshConnection(t *testing.T) {
@@ -217,7 +217,7 @@ func TestShutdownClosesSilentFreshConnection(t *testing.T) {
 }
 
 // awaitIdleConns waits until n connections wait for a request with their
-// buffers given back (Stats.ConnectionsIdle), as they do idleGrace after
+// buffers given back (Stats.ConnectionsIdle), as they do the grace after
 // their wait began.
 func awaitIdleConns(t *testing.T, s *Server, n int64) {
 	t.Helper()

@@ -23,7 +23,7 @@ import (
 type Stats struct {
 	ConnectionsAccepted uint64 // accepted, including those refused by MaxConnections
 	ConnectionsOpen     int64  // open now, upgraded and hijacked ones included (NumConnections)
-	ConnectionsIdle     int64  // waiting for their next request with their buffers given back (idle for idleGrace, 20 ms, or more)
+	ConnectionsIdle     int64  // waiting for their next request with their buffers given back (idle for ServerConfig.BufferGrace, 20 ms by default, or more)
 	ConnectionsUpgraded int64  // handed over by Upgrade or Hijack and not yet closed
 	HTTP2Connections    uint64 // connections served as HTTP/2 (h2 or h2c)
 	RequestsReceived    uint64 // requests read and queued, HTTP/2 streams included

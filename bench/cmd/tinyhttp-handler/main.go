@@ -4,7 +4,7 @@
 // against net/http's own server. With -h2c it also speaks cleartext HTTP/2
 // with prior knowledge, for bench/h2load.sh.
 //
-// Usage: tinyhttp-handler [-port PORT] [-file PATH] [-workers N] [-h2c]
+// Usage: tinyhttp-handler [-port PORT] [-file PATH] [-workers N] [-h2c] [-grace D]
 package main
 
 import (
@@ -20,7 +20,7 @@ const name = "tinyhttp-handler"
 
 func main() {
 	o := peer.Parse(name)
-	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C})
+	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C, BufferGrace: o.BufferGrace})
 	if err != nil {
 		peer.Fatal(name, err)
 	}

@@ -5,7 +5,7 @@
 // With -h2c it also speaks cleartext HTTP/2 with prior knowledge, for
 // bench/h2load.sh.
 //
-// Usage: tinyhttp [-port PORT] [-file PATH] [-workers N] [-h2c]
+// Usage: tinyhttp [-port PORT] [-file PATH] [-workers N] [-h2c] [-grace D]
 package main
 
 import (
@@ -85,7 +85,7 @@ func serve(s *tinyhttp.Server, workers int, file string) {
 
 func main() {
 	o := peer.Parse(name)
-	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C})
+	s, err := tinyhttp.NewServer(tinyhttp.ServerConfig{Addr: o.Addr(), H2C: o.H2C, BufferGrace: o.BufferGrace})
 	if err != nil {
 		peer.Fatal(name, err)
 	}

@@ -41,12 +41,16 @@ type Options struct {
 	File    string // file served at /file; empty: /file answers 404
 	Workers int    // request-pulling workers, where the peer has them
 	H2C     bool   // also serve cleartext HTTP/2 with prior knowledge, where the peer can
+	// BufferGrace is tinyhttp's ServerConfig.BufferGrace (0: the library's
+	// default), for bench/callgrind.sh, whose servers run some 50 times
+	// slower than at full speed.
+	BufferGrace time.Duration
 }
 
 // Addr is the listen address: 127.0.0.1 and the port.
 func (o Options) Addr() string { return "127.0.0.1:" + strconv.Itoa(o.Port) }
 
-// Parse reads -port, -file, -workers and -h2c from os.Args; a bare
+// Parse reads -port, -file, -workers, -h2c and -grace from os.Args; a bare
 // argument is taken as the port. It exits with status 2 on a bad argument.
 // With -h2c, SIGTERM reports the run's allocations (ReportMallocsOnTerm),
 // which bench/h2load.sh divides by the requests.
@@ -57,6 +61,7 @@ func Parse(name string) Options {
 	fs.StringVar(&o.File, "file", "", "file served at "+FilePath)
 	fs.IntVar(&o.Workers, "workers", DefaultWorkers, "request-pulling workers (pull-model peers)")
 	fs.BoolVar(&o.H2C, "h2c", false, "also serve cleartext HTTP/2 with prior knowledge (tinyhttp, tinyhttp-handler, nethttp)")
+	fs.DurationVar(&o.BufferGrace, "grace", 0, "how long a waiting connection keeps its read buffer (tinyhttp, tinyhttp-handler: ServerConfig.BufferGrace); 0: the library's default")
 	_ = fs.Parse(os.Args[1:]) // ExitOnError: Parse exits by itself.
 	if fs.NArg() > 1 {
 		usage(name, "too many arguments")
