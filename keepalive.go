@@ -323,3 +323,21 @@ func (c *conn) clearDeadline() { c.setReadDeadline(time.Time{}) }
 
 // aLongTimeAgo is a deadline in the past, to make a blocked Read return now.
 var aLongTimeAgo = time.Unix(1, 0)
+
+// rawConn is the socket of a plain TCP or Unix connection, nil for others.
+func rawConn(rwc net.Conn) syscall.RawConn {
+	var sc syscall.Conn
+	switch t := rwc.(type) {
+	case *net.TCPConn:
+		sc = t
+	case *net.UnixConn:
+		sc = t
+	default:
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}

@@ -1,0 +1,71 @@
+package tinyhttp
+
+// Shutdown's part on one connection: it finishes what it has read and reads
+// nothing more, except a fresh connection's first request, which its client
+// has most likely sent already (server.go's Shutdown drains every
+// connection; the read loop's waits, keepalive.go, honour it).
+
+import "time"
+
+// drain makes the connection finish what it has read and read nothing more;
+// an idle connection closes at once. A connection accepted but not read
+// from yet still gets its first request read, if it comes within
+// drainFirstWait of the start of its wait (firstMayWait): its client has
+// sent it already, most likely, and cannot tell that the server began to
+// stop, so closing it would fail a request that a hand-over to another
+// process or listener must not fail.
+func (c *conn) drain() {
+	c.mu.Lock()
+	c.draining = true
+	switch {
+	case !c.firstMayWait():
+		c.interruptAwait()
+	case c.awaiting == awaitUnbuffered: // its deadline is the idle timeout's
+		c.setReadDeadline(c.firstDrainDue())
+	}
+	// A buffered wait ends within the buffer grace and goes on unbuffered
+	// (startAwait) until firstDrainDue.
+	c.mu.Unlock()
+	c.signal()
+}
+
+// drainFirstWait is how long a connection that Shutdown drains may take,
+// from the start of its wait, to send its first request. The request is
+// most likely on its way: a client connects and writes at once, but on a
+// loaded machine the write may come tens of milliseconds later (a hand-over
+// test on two cores under -race saw more than 20 ms). net/http waits 5 s
+// for a new connection's first request; a second keeps Shutdown prompt
+// when a client connected and stays silent (a browser's preconnect).
+const drainFirstWait = time.Second
+
+// firstDrainDue is the deadline of the wait for the first request of a
+// connection that Shutdown drains: drainFirstWait from the start of its
+// wait, or the idle timeout's if that is earlier. Called with mu held.
+func (c *conn) firstDrainDue() time.Time {
+	due := c.waitStart.Add(drainFirstWait)
+	if idle := c.srv.cfg.idleTimeout; idle > 0 && idle < drainFirstWait {
+		due = c.waitStart.Add(idle)
+	}
+	return due
+}
+
+// firstMayWait reports whether the read loop may still wait for the
+// connection's first request although Shutdown drains it (drain). Called
+// with mu held.
+func (c *conn) firstMayWait() bool {
+	return c.seq.issued == 0 && !c.closing && !c.broken && !c.readStop
+}
+
+// stoppedForFirst is stopped, except that a connection Shutdown drains may
+// still read its first request (drain). Called with mu held.
+func (c *conn) stoppedForFirst() bool {
+	return c.stopped() && !(c.draining && c.firstMayWait())
+}
+
+// interruptAwait wakes a read loop that waits for a request that will not
+// be read. Called with mu held.
+func (c *conn) interruptAwait() {
+	if c.awaiting != awaitNone {
+		c.setReadDeadline(aLongTimeAgo)
+	}
+}
