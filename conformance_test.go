@@ -1381,15 +1381,23 @@ func cfC19(t *testing.T) {
 
 func cfC20(t *testing.T) {
 	cfg := ServerConfig{IdleTimeout: 300 * time.Millisecond}
-	t.Run("after a response", func(t *testing.T) {
-		ts := startWireServer(t, cfg, wireRoute)
-		c := ts.dial(t)
-		c.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
-		if r := c.ReadResponse(false); r.Status != 200 || r.Closes() {
-			t.Fatalf("got %v, want 200 on a persistent connection", r)
-		}
-		c.ExpectFIN()
-	})
+	// Without a buffer grace the wait starts unbuffered, and the idle
+	// timeout counts from its start all the same.
+	noGrace := ServerConfig{IdleTimeout: 300 * time.Millisecond, BufferGrace: -1}
+	for name, cfg := range map[string]ServerConfig{"after a response": cfg, "after a response, without a buffer grace": noGrace} {
+		t.Run(name, func(t *testing.T) {
+			ts := startWireServer(t, cfg, wireRoute)
+			c := ts.dial(t)
+			for range 2 {
+				c.Send("GET /ten HTTP/1.1\r\nHost: a\r\n\r\n")
+				if r := c.ReadResponse(false); r.Status != 200 || r.Closes() {
+					t.Fatalf("got %v, want 200 on a persistent connection", r)
+				}
+			}
+			c.ExpectOpenFor(150 * time.Millisecond)
+			c.ExpectFIN()
+		})
+	}
 	t.Run("counted from the last response on a busy connection", func(t *testing.T) {
 		// The read buffer's grace deadline is renewed lazily: a request
 		// soon after another keeps the earlier deadline, which then ends

@@ -95,12 +95,13 @@ func (c *conn) startAwait(phase uint8) bool {
 	}
 	idle := c.srv.cfg.idleTimeout
 	quiet := c.seq.idle() // no response outstanding: the idle timeout runs
+	if quiet && (phase == awaitBuffered || c.srv.cfg.bufferGrace == 0) {
+		c.waitStart = time.Now() // the wait begins (without a grace, unbuffered)
+	}
 	switch {
 	case phase == awaitBuffered && quiet && 0 < idle && idle < c.srv.cfg.bufferGrace:
-		c.waitStart = time.Now()
 		c.setReadDeadline(c.waitStart.Add(idle))
 	case phase == awaitBuffered && quiet:
-		c.waitStart = time.Now()
 		c.renewGrace(c.waitStart)
 	case phase == awaitBuffered:
 		// A response is outstanding, so the idle timeout will count from its
@@ -112,11 +113,7 @@ func (c *conn) startAwait(phase uint8) bool {
 	case quiet && idle > 0:
 		// The grace may have ended early (renewGrace): the idle timeout
 		// counts from the start of the wait or the last write, whichever
-		// came later, all the same. Without a grace no buffered phase
-		// began the wait: it begins now.
-		if c.srv.cfg.bufferGrace == 0 {
-			c.waitStart = time.Now()
-		}
+		// came later, all the same.
 		start := c.waitStart
 		if c.lastWrite.After(start) {
 			start = c.lastWrite
