@@ -62,6 +62,9 @@ func (r *Request) Handle(h http.Handler) error {
 		return err
 	}
 	x.w = responseWriter{r: r, hr: hr, declaredLen: -1}
+	if x.body.r != nil {
+		x.w.body = &x.body
+	}
 	return x.w.serve(h)
 }
 
@@ -331,14 +334,13 @@ type handlerBody struct {
 	sawEOF    bool
 }
 
-// Read reads the body; after Close, or once the response has taken it over,
-// it fails with http.ErrBodyReadAfterClose as net/http's does.
+// Read reads the body; after Close, once the handler has returned, or once
+// the response has taken it over, it fails with http.ErrBodyReadAfterClose
+// as net/http's does (which discards the body and closes it when the
+// response starts, and closes it when the handler returns).
 func (b *handlerBody) Read(p []byte) (int, error) {
-	if b.closed.Load() {
+	if b.closed.Load() || b.discarded.Load() {
 		return 0, http.ErrBodyReadAfterClose
-	}
-	if b.discarded.Load() {
-		return 0, io.EOF // net/http discards the body when the response starts
 	}
 	n, err := b.r.Body().Read(p)
 	switch {
@@ -374,7 +376,11 @@ func (b *handlerBody) Close() error {
 // (a NUL, say) is dropped rather than sent. With resp, the framing fields
 // are the server's: Content-Length becomes the framing, Transfer-Encoding
 // and Upgrade are dropped, "Connection: close" asks to close, Trailer is
-// kept, trailers (http.TrailerPrefix) are left for the end.
+// kept, trailers (http.TrailerPrefix) are left for the end, and a 304
+// loses Content-Type too (net/http's suppressedHeaders304). Without resp
+// (a 1xx response), Content-Length and Transfer-Encoding are dropped: a
+// 1xx has no content to frame (RFC 9110 §8.6, RFC 9112 §6.1; CONFORMANCE.md
+// C14), and net/http leaves them out (excludedHeadersNoBody).
 func fieldsFromHeader(hs []Header, h http.Header, resp *Response) []Header {
 	var small [16]string
 	return appendFields(hs, h, sortedKeys(h, small[:0]), resp)
@@ -395,7 +401,7 @@ func appendFields(hs []Header, h http.Header, keys []string, resp *Response) []H
 		if !httpguts.ValidHeaderFieldName(k) {
 			continue
 		}
-		if resp != nil && skipFramingField(k, h[k], resp) {
+		if resp == nil && isBodyFramingKey(k) || resp != nil && skipFramingField(k, h[k], resp) {
 			continue
 		}
 		for _, v := range h[k] {
@@ -407,12 +413,21 @@ func appendFields(hs []Header, h http.Header, keys []string, resp *Response) []H
 	return hs
 }
 
+// isBodyFramingKey reports whether k names Content-Length or
+// Transfer-Encoding, in any case.
+func isBodyFramingKey(k string) bool {
+	return strings.EqualFold(k, "Content-Length") || strings.EqualFold(k, "Transfer-Encoding")
+}
+
 // skipFramingField reports whether field k of a final response is the
-// server's to write, noting what it asks of resp.
+// server's to write (or, Content-Type on a 304, not to be sent), noting
+// what it asks of resp.
 func skipFramingField(k string, vv []string, resp *Response) bool {
 	switch {
 	case k == "Content-Length", k == "Transfer-Encoding":
 		return true
+	case k == "Content-Type":
+		return resp.status == StatusNotModified // representation metadata a 304 does not carry
 	case k == "Upgrade":
 		return resp.status != StatusUpgradeRequired
 	case k == "Connection":

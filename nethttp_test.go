@@ -611,7 +611,7 @@ func TestHandleFullDuplex(t *testing.T) {
 	}))
 	for path, want := range map[string]string{
 		"/duplex":  "start;hello;<nil>",
-		"/simplex": "start;;<nil>", // net/http discards the body when the response starts
+		"/simplex": "start;;http: invalid Read on closed Body", // net/http discards the body when the response starts
 	} {
 		c := ts.dial(t)
 		c.Send("POST " + path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
@@ -714,4 +714,44 @@ func TestHandle101WithoutHijack(t *testing.T) {
 		t.Fatalf("101 without Upgrade: %d, want 500", resp.Status)
 	}
 	<-writeErrs
+}
+
+// TestHandleBodyAfterReturn: r.Body read after the handler returned fails
+// with http.ErrBodyReadAfterClose, as net/http's server closes it then,
+// for a small body (read before queueing) as for a streamed one.
+func TestHandleBodyAfterReturn(t *testing.T) {
+	bodies := make(chan io.ReadCloser, 1)
+	ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bodies <- r.Body
+		io.WriteString(w, "x")
+	}))
+	for _, n := range []int{3, 2000} {
+		c := ts.dial(t)
+		c.Send(fmt.Sprintf("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%s", n, strings.Repeat("b", n)))
+		if resp := c.ReadResponse(false); resp.Status != 200 {
+			t.Fatalf("status %d", resp.Status)
+		}
+		body := <-bodies
+		if got, err := body.Read(make([]byte, 10)); got != 0 || !errors.Is(err, http.ErrBodyReadAfterClose) {
+			t.Errorf("%d-byte body read after the handler: %d, %v; want http.ErrBodyReadAfterClose", n, got, err)
+		}
+	}
+}
+
+// TestHandleShortOfContentLength: a handler that declares a Content-Length
+// and writes less gets, as from net/http, the head and what it wrote, then
+// the connection closes (the client sees the body cut short).
+func TestHandleShortOfContentLength(t *testing.T) {
+	ts := startHandlerServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "hello")
+	}))
+	c := ts.dial(t)
+	c.Invariants = false
+	c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	got := c.ReadToEOF()
+	head, body, _ := strings.Cut(got, "\r\n\r\n")
+	if !strings.HasPrefix(head, "HTTP/1.1 200 OK\r\n") || !strings.Contains(head, "\r\nContent-Length: 10") || body != "hello" {
+		t.Fatalf("wire: %q, want the head with Content-Length: 10, then \"hello\" and the close", got)
+	}
 }

@@ -35,7 +35,8 @@ const sniffLen = 512
 type responseWriter struct {
 	r      *Request
 	hr     *http.Request
-	header http.Header // the handler's map
+	body   *handlerBody // hr's Body as Handle made it (the handler may replace hr.Body); nil: none
+	header http.Header  // the handler's map
 	stream responseStream
 
 	status      int
@@ -47,8 +48,9 @@ type responseWriter struct {
 
 	calledHeader bool
 	wroteHeader  bool
-	typed        bool // the handler set Content-Type (perhaps to nothing): no sniffing
+	typed        bool // the handler set Content-Type (perhaps to nothing) or Content-Encoding: no sniffing
 	hasTE        bool // the handler set Transfer-Encoding: no sniffing either
+	unsized      bool // that Transfer-Encoding is not identity: no automatic Content-Length (chunked)
 	hijacked     bool
 	fullDuplex   bool
 	streamErr    error // the stream failed to open: writes fail with it
@@ -65,11 +67,22 @@ const smallBody = 128
 func (w *responseWriter) serve(h http.Handler) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
+			w.closeBody()
 			err = w.recovered(v)
 		}
 	}()
 	h.ServeHTTP(w, w.hr)
+	w.closeBody()
 	return w.finishRequest()
+}
+
+// closeBody ends the handler's reads of the request body, as net/http's
+// server closes it once the handler returns: later reads fail with
+// http.ErrBodyReadAfterClose.
+func (w *responseWriter) closeBody() {
+	if w.body != nil {
+		w.body.closed.Store(true)
+	}
 }
 
 // Header returns the header map; changes after WriteHeader (or the first
@@ -124,8 +137,11 @@ func (w *responseWriter) freeze() {
 			}
 		case "Content-Type":
 			w.typed = true
+		case "Content-Encoding":
+			// net/http does not sniff a coded body (Go issue 31753).
+			w.typed = w.typed || h.Get(k) != ""
 		case "Transfer-Encoding":
-			w.hasTE = true
+			w.takeTransferEncoding(h.Get(k))
 		case "Trailer":
 			if tr := h[k]; len(tr) > 0 {
 				w.trailerDecl = append([]string(nil), tr...)
@@ -133,6 +149,16 @@ func (w *responseWriter) freeze() {
 		}
 	}
 	resp.headers = appendFields(resp.headers, h, keys, resp)
+}
+
+// takeTransferEncoding takes the handler's Transfer-Encoding, te, as
+// net/http does: any value stops sniffing and the automatic Content-Length;
+// the body is then chunked, except for identity, which net/http sends
+// close-delimited and which is sent here as if the field were not set
+// (the framing is the server's).
+func (w *responseWriter) takeTransferEncoding(te string) {
+	w.hasTE = te != ""
+	w.unsized = w.hasTE && te != "identity"
 }
 
 // declareLength takes the handler's Content-Length, cl: the body must
@@ -148,7 +174,8 @@ func (w *responseWriter) declareLength(cl string) {
 	}
 }
 
-// sendInformational writes a 1xx response with the current header.
+// sendInformational writes a 1xx response with the current header, less
+// the framing fields (fieldsFromHeader without a final response).
 func (w *responseWriter) sendInformational(code int) {
 	resp := newResponse(StatusCode(code))
 	resp.headers = fieldsFromHeader(resp.headers, w.header, nil)
@@ -219,6 +246,10 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 		if err != nil || n0 < sniffLen {
 			return n, err
 		}
+	}
+	// The sniffed bytes may have overflowed the buffer, which opened the
+	// stream already.
+	if w.stream == nil {
 		if err := w.openStream(nil); err != nil {
 			return n, err
 		}
@@ -272,6 +303,7 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	w.closeBody() // what the handler did not read of it is in the returned reader
 	w.hijacked = true
 	return nc, bufio.NewReadWriter(bufio.NewReader(nc), bufio.NewWriter(nc)), nil
 }
@@ -362,8 +394,11 @@ func (w *responseWriter) openStream(first []byte) error {
 		return err
 	}
 	w.stream = s
-	if b, ok := w.hr.Body.(*handlerBody); ok && !w.fullDuplex {
-		b.discarded.Store(true)
+	if w.body != nil && !w.fullDuplex {
+		// net/http discards the body when the response starts: the rest
+		// is the server's, and a later Hijack finds none of it.
+		w.body.discarded.Store(true)
+		w.r.eager = nil
 	}
 	if w.writeDL != nil {
 		s.SetWriteDeadline(*w.writeDL)
@@ -390,7 +425,7 @@ func (w *responseWriter) finishRequest() error {
 	if w.status == http.StatusSwitchingProtocols && w.stream == nil {
 		return w.switchWithoutHijack()
 	}
-	if w.stream == nil && w.hasTrailers() {
+	if w.stream == nil && (w.hasTrailers() || w.shortOfLength()) {
 		if err := w.openStream(nil); err != nil {
 			return err
 		}
@@ -407,6 +442,14 @@ func (w *responseWriter) finishRequest() error {
 		return w.r.Respond(resp)
 	}
 	return w.stream.End(w.trailers(), overflow)
+}
+
+// shortOfLength reports whether the body the handler wrote is shorter than
+// the Content-Length it declared. net/http sends the head and what was
+// written, then closes the connection; a stream does so (End), where
+// Respond would refuse the body (ErrBodyLength) and send nothing of it.
+func (w *responseWriter) shortOfLength() bool {
+	return w.declaredLen > w.written && StatusCode(w.status).bodyAllowed() && w.hr.Method != http.MethodHead
 }
 
 // recovered answers for a handler that panicked with v: 500 if nothing was
@@ -449,7 +492,7 @@ func (w *responseWriter) response(done bool, first []byte) *Response {
 		resp.length = 0
 	case w.declaredLen >= 0:
 		resp.length = w.declaredLen
-	case done && (w.hr.Method != http.MethodHead || len(w.buf) > 0):
+	case done && !w.unsized && (w.hr.Method != http.MethodHead || len(w.buf) > 0):
 		resp.length = int64(len(w.buf))
 	}
 	if done && len(w.buf) > 0 {

@@ -80,17 +80,23 @@ func (c *conn) upgrade(r *Request, protocol string, resp *Response) (net.Conn, e
 		c.resolve(r.id, stopReading)
 		return nil, err
 	}
-	return c.handOver(r), nil
+	return c.handOver(r, nil), nil
 }
 
 // hijack hands the connection over to the application without a response
 // (net/http's Hijacker, responsewriter.go). With stream, the application
 // already holds the turn of r's response and the head is out; otherwise it
-// waits for the earlier responses to be written.
+// waits for the earlier responses to be written. What is left of the body
+// is the application's to read, first in the returned connection: the rest
+// of a streamed one is on the connection still, the unread part of a small
+// one read before queueing (body.go) is put back in front of it.
 func (c *conn) hijack(r *Request, rs responseStream) (net.Conn, error) {
 	stream, _ := rs.(*connStream)
+	var unread []byte
 	if b := r.stream; b != nil {
-		b.closed = true // the rest of the body is the application's to read from the connection
+		b.closed = true
+	} else if r.hasEager {
+		unread, r.eager = r.eager, nil
 	}
 	if stream == nil {
 		if err := c.awaitTurn(r.id, true); err != nil {
@@ -109,7 +115,7 @@ func (c *conn) hijack(r *Request, rs responseStream) (net.Conn, error) {
 		c.resolve(r.id, stopReading)
 		return nil, err
 	}
-	return c.handOver(r), nil
+	return c.handOver(r, unread), nil
 }
 
 // handOver gives the connection, now after r's response, to the
@@ -117,8 +123,9 @@ func (c *conn) hijack(r *Request, rs responseStream) (net.Conn, error) {
 // stops. When the read loop waits on r (an upgrade request, or one whose
 // body it waits for) it is told so; otherwise it may be reading a next
 // request, and is interrupted and waited for, so that the bytes it holds
-// are the application's. Called with the turn taken.
-func (c *conn) handOver(r *Request) *upgradedConn {
+// are the application's; unread, the rest of r's body already read, comes
+// before them. Called with the turn taken.
+func (c *conn) handOver(r *Request, unread []byte) *upgradedConn {
 	c.mu.Lock()
 	c.upgraded = true
 	if s := c.seq.head(); s != nil && s.cancel != nil {
@@ -145,7 +152,7 @@ func (c *conn) handOver(r *Request) *upgradedConn {
 	if c.srv.cfg.connState != nil {
 		c.reportState(StateHijacked)
 	}
-	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, owner: c, br: c.br, remote: c.remote})
+	return c.srv.trackUpgraded(c, &upgradedConn{Conn: c.rwc, owner: c, unread: unread, br: c.br, remote: c.remote})
 }
 
 // appendUpgradeHead appends resp's head for a protocol switch: no body and
@@ -158,10 +165,11 @@ func appendUpgradeHead(b []byte, resp *Response, up Header, srv *responsePolicy)
 }
 
 // upgradedConn is the raw connection handed to the application by Upgrade:
-// bytes the server had already buffered come first.
+// bytes the server had already read come first.
 type upgradedConn struct {
 	net.Conn
-	owner   *conn // the HTTP connection it was: Close ends its context
+	owner   *conn  // the HTTP connection it was: Close ends its context
+	unread  []byte // body bytes read before the hand-over (hijack), ahead of br's
 	br      *bufio.Reader
 	remote  net.Addr  // the client (a PROXY header may have named it); nil: the socket's peer
 	out     io.Writer // what writes go through (HTTP/2: the write timeout); nil: the connection
@@ -169,8 +177,13 @@ type upgradedConn struct {
 	once    sync.Once
 }
 
-// Read reads the buffered bytes first, then from the connection.
+// Read reads the bytes already read first, then from the connection.
 func (u *upgradedConn) Read(p []byte) (int, error) {
+	if len(u.unread) > 0 {
+		n := copy(p, u.unread)
+		u.unread = u.unread[n:]
+		return n, nil
+	}
 	if u.br != nil && u.br.Buffered() > 0 {
 		return u.br.Read(p)
 	}

@@ -108,7 +108,19 @@ var deliberateDifferences = []deliberateDifference{
 		"README: \"A panicking handler gets 500 (or its connection cut, once the head is out)\" (tiny-http's Serve answers 500)"},
 	{"abort-handler", "statuses", "net/http cuts the connection without a response; tinyhttp answers 500 with Connection: close",
 		"README: a panic before the head is out gets 500, http.ErrAbortHandler included (only its log is silent)"},
+	{"handler-te-identity", "framing", "net/http sends the body of a handler's \"Transfer-Encoding: identity\" close-delimited; tinyhttp with Content-Length",
+		teIdentity},
+	{"handler-te-identity", "header:Content-Length", "as framing", teIdentity},
+	{"handler-te-identity", "header:Connection", "net/http closes after the close-delimited body and says so; tinyhttp keeps the connection", teIdentity},
+	{"handler-te-identity", "end", "as header:Connection", teIdentity},
 }
+
+// teIdentity is why a handler's "Transfer-Encoding: identity" is not sent
+// close-delimited as net/http does: the framing is the server's (README),
+// and Content-Length is a valid one that keeps the connection (on HTTP/1.1
+// the framing choice, prepare.go, gives no response close-delimited
+// framing, and the adaptor cannot ask for it).
+const teIdentity = "the framing is the server's (README: framing fields are the library's); identity is no transfer coding (RFC 9112 §7, removed from the registry), and Content-Length frames the same body while keeping the connection"
 
 // diffRows is the table: each row's bytes go to both servers on a fresh
 // connection.
@@ -208,6 +220,24 @@ var diffRows = []diffRow{
 	// then panics: the head and what was written go out, then the
 	// connection is cut (a truncated response).
 	{name: "panic-after-head", raw: "GET /panicafter HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "early-hints-content-length", raw: "GET /hintscl HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "early-hints-transfer-encoding", raw: "GET /hintste HTTP/1.1\r\nHost: h\r\n\r\n"},
+	// A coded body is not sniffed (Go issue 31753).
+	{name: "content-encoding-no-sniff", raw: "GET /sniffce HTTP/1.1\r\nHost: h\r\n\r\n"},
+	// A 304 carries neither Content-Type nor framing fields.
+	{name: "status-304-content-type", raw: "GET /304ct HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "handler-te-chunked", raw: "GET /techunked HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "handler-te-identity", raw: "GET /teidentity HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{name: "readfrom-after-buffered", raw: "GET /readfrom HTTP/1.1\r\nHost: h\r\n\r\n"},
+	// Part of the body read, then the head flushed: the rest is gone
+	// (http.ErrBodyReadAfterClose), unless full duplex.
+	{name: "body-after-flush", raw: "POST /partial HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789"},
+	{name: "body-after-flush-full-duplex", raw: "POST /duplex HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789"},
+	// Hijack: the body the handler has not read comes first in the
+	// hijacked reader, small (read before queueing) or streamed.
+	{name: "hijack-small-body", raw: "POST /hijack HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcEXTRA"},
+	{name: "hijack-small-body-part-read", raw: "POST /hijack1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcEXTRA"},
+	{name: "hijack-streamed-body", raw: "POST /hijack HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n" + strings.Repeat("d", 2000) + "EXTRA"},
 }
 
 // baselineChecks check that a row exercises what it is there for, on
@@ -263,6 +293,34 @@ var baselineChecks = map[string]func(o outcome, vs []seen) bool{
 		return len(o.Resps) == 1 && slices.Equal(o.Resps[0].Header["Content-Type"], []string{"text/html; charset=utf-8"})
 	},
 	"too-long-header": func(o outcome, vs []seen) bool { return len(o.Resps) == 1 && o.Resps[0].Status == 431 },
+	"early-hints-content-length": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 2 && o.Resps[0].Status == 103 && o.Resps[0].Header["Content-Length"] == nil && o.Resps[1].Framing == "length"
+	},
+	"early-hints-transfer-encoding": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 2 && o.Resps[0].Status == 103 && o.Resps[0].Header["Transfer-Encoding"] == nil && o.Resps[1].Framing == "chunked"
+	},
+	"content-encoding-no-sniff": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Header["Content-Type"] == nil
+	},
+	"status-304-content-type": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Status == 304 && o.Resps[0].Header["Content-Type"] == nil && o.Resps[0].Header["Etag"] != nil
+	},
+	"handler-te-chunked": func(o outcome, vs []seen) bool { return len(o.Resps) == 1 && o.Resps[0].Framing == "chunked" },
+	"readfrom-after-buffered": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && len(o.Resps[0].Body) == 4800 && len(vs) == 1 && len(vs[0].WriteErrs) == 0
+	},
+	"body-after-flush": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && vs[0].Body == "01" && vs[0].BodyErr
+	},
+	"body-after-flush-full-duplex": func(o outcome, vs []seen) bool {
+		return len(vs) == 1 && vs[0].Body == "0123456789" && !vs[0].BodyErr
+	},
+	"hijack-small-body": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Body == "abcEXTRA"
+	},
+	"hijack-small-body-part-read": func(o outcome, vs []seen) bool {
+		return len(o.Resps) == 1 && o.Resps[0].Body == "bcEXTRA"
+	},
 }
 
 // seen is what the handler saw of one *http.Request.
@@ -339,7 +397,12 @@ func (rec *recorder) handler() http.Handler {
 			_, perr := netip.ParseAddr(host)
 			v.RemoteIPPort = perr == nil
 		}
-		body, err := io.ReadAll(r.Body)
+		segment, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		var body []byte
+		var err error
+		if !readsBodyItself[segment] {
+			body, err = io.ReadAll(r.Body)
+		}
 		v.Body, v.BodyErr, v.Trailer = string(body), err != nil, r.Trailer.Clone()
 		defer func() {
 			rec.mu.Lock()
@@ -356,7 +419,6 @@ func (rec *recorder) handler() http.Handler {
 				v.WriteErrs = append(v.WriteErrs, errName(err))
 			}
 		}
-		segment, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		switch segment {
 		case "echo":
 			w.Write(body)
@@ -398,6 +460,50 @@ func (rec *recorder) handler() http.Handler {
 			w.WriteHeader(http.StatusEarlyHints)
 			w.Header().Set("X-Final", "yes")
 			write("after the hints")
+		case "hintscl", "hintste":
+			// Framing fields set before the 1xx: the 103 must not carry
+			// them (RFC 9110 §8.6, RFC 9112 §6.1), the final response uses them.
+			if segment == "hintscl" {
+				w.Header().Set("Content-Length", "5")
+			} else {
+				w.Header().Set("Transfer-Encoding", "chunked")
+			}
+			w.Header().Set("Link", "</a>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			write("hello")
+		case "sniffce":
+			w.Header().Set("Content-Encoding", "gzip")
+			write("\x1f\x8b\x08\x00hello")
+		case "304ct":
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Content-Length", "10")
+			w.Header().Set("ETag", `"x"`)
+			w.WriteHeader(http.StatusNotModified)
+		case "techunked", "teidentity":
+			w.Header().Set("Transfer-Encoding", strings.TrimPrefix(segment, "te"))
+			write("hello")
+		case "readfrom":
+			// Buffered bytes, then a copy from a reader without WriteTo: the
+			// 512 bytes sniffed through Write overflow the buffer.
+			write(strings.Repeat("a", 1800))
+			if _, err := io.Copy(w, struct{ io.Reader }{strings.NewReader(strings.Repeat("b", 3000))}); err != nil {
+				v.WriteErrs = append(v.WriteErrs, errName(err))
+			}
+		case "partial", "duplex":
+			if segment == "duplex" {
+				if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+					v.WriteErrs = append(v.WriteErrs, errName(err))
+				}
+			}
+			first := make([]byte, 2)
+			n, _ := io.ReadFull(r.Body, first)
+			write("start;")
+			w.(http.Flusher).Flush()
+			rest, err := io.ReadAll(r.Body) // net/http discarded the body as the head went out, unless full duplex
+			v.Body, v.BodyErr = string(first[:n])+string(rest), err != nil
+			write(fmt.Sprintf("first %q rest %q err=%v", first[:n], rest, err))
+		case "hijack", "hijack1":
+			hijackEcho(w, r, segment == "hijack1", &v)
 		case "nowrite":
 		case "switch":
 			w.Header().Set("Upgrade", "foo")
@@ -417,6 +523,38 @@ func (rec *recorder) handler() http.Handler {
 			write("hello, world\n")
 		}
 	})
+}
+
+// readsBodyItself names the segments whose handler reads the request body
+// itself, not all of it up front.
+var readsBodyItself = map[string]bool{"partial": true, "duplex": true, "hijack": true, "hijack1": true}
+
+// hijackEcho hijacks the connection (after reading one byte of the body if
+// readOne) and answers with what the hijacked reader gave up to "EXTRA":
+// the unread body and the bytes after it, as net/http's reader has them.
+func hijackEcho(w http.ResponseWriter, r *http.Request, readOne bool, v *seen) {
+	if readOne {
+		one := make([]byte, 1)
+		n, _ := io.ReadFull(r.Body, one)
+		v.Body = string(one[:n])
+	}
+	nc, brw, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		v.WriteErrs = append(v.WriteErrs, errName(err))
+		return
+	}
+	defer nc.Close()
+	nc.SetReadDeadline(time.Now().Add(wiretest.Timeout))
+	var got []byte
+	buf := make([]byte, 512)
+	for !bytes.HasSuffix(got, []byte("EXTRA")) {
+		n, err := brw.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	fmt.Fprintf(nc, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(got), got)
 }
 
 // wireResp is one response as parsed from the raw bytes.
