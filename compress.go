@@ -183,7 +183,11 @@ func (p *compressPolicy) selects(r *Response) bool {
 // that If-None-Match still matches while If-Match and If-Range, which need
 // byte-for-byte identity, no longer do, and Accept-Ranges is removed. A HEAD
 // response gets the headers a GET would (Content-Encoding, Vary, no
-// Content-Length) and no body. These responses are never compressed: 1xx,
+// Content-Length) and no body. A FromFile response's 304 and 412 stand for
+// the 200 it would have sent: they carry its Vary, and, when the client
+// accepts a coding, its weak ETag (If-Match then fails unless "*") and no
+// Accept-Ranges; its 206, a range of the uncoded file, carries the Vary and
+// the strong ETag. These responses are never compressed: 1xx,
 // 204, 206 and 304; those with an empty body; those with a Content-Encoding
 // already (the application encoded the body itself, or opted out with
 // "Content-Encoding: identity"), a Content-Range, a Content-Digest or
@@ -302,18 +306,29 @@ func contentCodable(r *Response, x *exchange) bool {
 	return true
 }
 
+// codingFor reports how applyContentCoding treats r answering exchange x
+// under policy p: whether r is compressible at all (it then varies on
+// Accept-Encoding, whatever the client accepts), and the coding its body
+// gets, identity when the client accepts none.
+func codingFor(r *Response, x *exchange, p *compressPolicy) (compressible bool, c coding) {
+	if (!r.compress && p == nil) || !contentCodable(r, x) {
+		return false, codingIdentity
+	}
+	if !r.compress && !p.selects(r) {
+		return false, codingIdentity
+	}
+	return true, negotiateEncoding(x.acceptEnc)
+}
+
 // applyContentCoding returns the response to send for exchange x: r itself,
 // or r with its body encoded as the client accepts. r is changed in place
 // (a Response is used once). It runs before the framing is chosen.
 func applyContentCoding(r *Response, x *exchange, p *compressPolicy) *Response {
-	if (!r.compress && p == nil) || !contentCodable(r, x) {
-		return r
-	}
-	if !r.compress && !p.selects(r) {
+	compressible, c := codingFor(r, x, p)
+	if !compressible {
 		return r
 	}
 	r.addVaryAcceptEncoding()
-	c := negotiateEncoding(x.acceptEnc)
 	if c == codingIdentity {
 		return r
 	}
@@ -340,19 +355,33 @@ func (r *Response) addVaryAcceptEncoding() {
 }
 
 // markEncoded changes r's header fields for a body in coding c: it adds
-// Content-Encoding, weakens strong ETags, drops Accept-Ranges (ranges of
-// the encoded body are not offered) and makes the length unknown.
+// Content-Encoding, describes the encoded representation (markCodedVariant)
+// and makes the length unknown.
 func (r *Response) markEncoded(c coding) {
+	r.markCodedVariant()
+	r.headers = append(r.headers, Header{Field: "Content-Encoding", Value: c.String()})
+	r.length = -1
+}
+
+// markCodedVariant changes r's header fields to describe a content-coded
+// representation: it weakens strong ETags (the encoded bytes are not the
+// ones a strong validator names) and drops Accept-Ranges (ranges of the
+// encoded body are not offered). A 304 or 412 that stands for such a
+// representation gets this and Vary, but no Content-Encoding: it has no
+// content (RFC 9110 §15.4.5).
+func (r *Response) markCodedVariant() {
 	kept := r.headers[:0]
 	for _, h := range r.headers {
 		switch {
 		case h.Field.Equal("Accept-Ranges"):
 			continue
 		case h.Field.Equal("ETag") && strings.HasPrefix(h.Value, `"`):
-			h.Value = "W/" + h.Value
+			h.Value = weakETag(h.Value)
 		}
 		kept = append(kept, h)
 	}
-	r.headers = append(kept, Header{Field: "Content-Encoding", Value: c.String()})
-	r.length = -1
+	r.headers = kept
 }
+
+// weakETag returns the weak form of the strong entity-tag etag.
+func weakETag(etag string) string { return "W/" + etag }

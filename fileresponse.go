@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,9 +18,9 @@ import (
 )
 
 // fileHeaderRoom is how many header fields applyFileConditions may add to a
-// response: ETag, Last-Modified, Accept-Ranges, Content-Type and
-// Content-Range. The header slice grows once, to hold them all.
-const fileHeaderRoom = 5
+// response: ETag, Last-Modified, Accept-Ranges, Content-Type, Content-Range
+// and Vary. The header slice grows once, to hold them all.
+const fileHeaderRoom = 6
 
 // fileValueBuf is the size of the stack buffer the ETag and Last-Modified
 // values (35 and 29 bytes at most) are built in before they become one
@@ -28,8 +29,9 @@ const fileHeaderRoom = 5
 const fileValueBuf = 96
 
 // applyFileConditions returns the response to send for the FromFile response
-// resp answering r: the same response, changed in place (a Response is used
-// once), or a new one when the file cannot be read.
+// resp answering r, the request of exchange x, under compression policy p:
+// the same response, changed in place (a Response is used once), or a new
+// one when the file cannot be read.
 //
 // It acts only on a 200 response whose body is still the regular file given
 // to FromFile, with a known size; any other response is returned as it is. It
@@ -52,6 +54,12 @@ const fileValueBuf = 96
 //     representation; the file is closed at once and Content-Type dropped.
 //     A 304 carries the ETag but not Last-Modified (RFC 9110 §15.4.5).
 //
+// When the 200 would be content-coded (compress.go), a 304 or 412 stands
+// for that 200's representation: it carries its "Vary: Accept-Encoding"
+// and, if the client accepts a coding, its weak ETag and no Accept-Ranges
+// (codedFile.describe). A 206 carries the Vary too (RFC 9110 §15.3.7),
+// and the strong ETag: ranges are of the uncoded representation.
+//
 // An application that sets "Accept-Ranges: none" (or any value without
 // "bytes") disables ranges for the response; one that sets Content-Range
 // itself gets no file handling at all. A Content-Length set by the
@@ -59,7 +67,7 @@ const fileValueBuf = 96
 //
 // A file response is sent with Content-Length whatever its size (see
 // FromFile).
-func applyFileConditions(r *Request, resp *Response) *Response {
+func applyFileConditions(r *Request, resp *Response, x *exchange, p *compressPolicy) *Response {
 	f := resp.file
 	if resp.status != StatusOK || f == nil || resp.kind != bodyReader || resp.reader != io.Reader(f) || resp.length < 0 {
 		return resp
@@ -125,6 +133,15 @@ func applyFileConditions(r *Request, resp *Response) *Response {
 		copy(hs, resp.headers)
 		resp.headers = hs
 	}
+	var cf codedFile
+	if (d.Status != 200 && d.Status != 416) || conds.IfMatch != "" {
+		// Only these answers depend on the 200's coding: a 200 without
+		// If-Match is coded later, by applyContentCoding, and a 416 is not.
+		cf, hasType = planFileCoding(resp, f, hasType, x, p)
+		if d.Status == 200 && cf.weakens(etag) {
+			d = checkCodedIfMatch(string(r.head.method), conds.IfMatch, etag, modTime, d)
+		}
+	}
 	if !hasETag {
 		resp.headers = append(resp.headers, Header{Field: "ETag", Value: etag})
 	}
@@ -145,6 +162,7 @@ func applyFileConditions(r *Request, resp *Response) *Response {
 		resp.setReader(nil, 0)
 		resp.status = StatusCode(d.Status)
 		resp.headers = slices.DeleteFunc(resp.headers, func(h Header) bool { return h.Field.Equal("Content-Type") })
+		cf.describe(resp)
 		return resp
 	}
 	ctype := ""
@@ -178,7 +196,77 @@ func applyFileConditions(r *Request, resp *Response) *Response {
 			resp.headers = append(resp.headers, Header{Field: "Content-Type", Value: ctype})
 		}
 	}
+	cf.describe(resp)
 	return resp
+}
+
+// codedFile is how the 200 carrying a file response's whole file would be
+// content-coded for the request it answers (see codingFor): whether it is
+// compressible, and the coding the client gets.
+type codedFile struct {
+	compressible bool
+	c            coding
+}
+
+// planFileCoding returns how the 200 carrying resp's whole file would be
+// content-coded for exchange x under policy p. resp must still be that 200.
+// The policy judges by media type, so unless typed (resp has a
+// Content-Type) the one the 200 would get is added to resp first; it
+// returns whether resp has a Content-Type now.
+func planFileCoding(resp *Response, f *os.File, typed bool, x *exchange, p *compressPolicy) (codedFile, bool) {
+	if !resp.compress && p == nil {
+		return codedFile{}, typed
+	}
+	if !typed && !resp.compress {
+		resp.headers = append(resp.headers, Header{Field: "Content-Type", Value: fileContentType(resp, f)})
+		typed = true
+	}
+	var cf codedFile
+	cf.compressible, cf.c = codingFor(resp, x, p)
+	return cf, typed
+}
+
+// weakens reports whether the coded representation's ETag is the weak form
+// of etag, a strong one (markCodedVariant).
+func (cf codedFile) weakens(etag string) bool {
+	return cf.c != codingIdentity && strings.HasPrefix(etag, `"`)
+}
+
+// checkCodedIfMatch returns d, a 200 decided with the strong etag, or a 412
+// when the request's If-Match field ifMatch fails against the weak ETag the
+// coded 200 carries instead: If-Match's strong comparison never matches a
+// weak entity-tag, so only "*" passes (RFC 9110 §13.1.1).
+func checkCodedIfMatch(method, ifMatch, etag string, modTime time.Time, d httpfile.Decision) httpfile.Decision {
+	if ifMatch == "" {
+		return d
+	}
+	weak := httpfile.Evaluate(method, httpfile.Conditions{IfMatch: ifMatch}, weakETag(etag), modTime, d.Size)
+	if weak.Status == 412 {
+		return weak
+	}
+	return d
+}
+
+// describe gives resp, answering for the file, the fields the coded 200
+// would have carried (RFC 9110 §15.3.7, §15.4.5): "Vary: Accept-Encoding",
+// and, for a 304 or 412 when the client gets a coding, the weak ETag and no
+// Accept-Ranges, but no Content-Encoding (they have no content). A 206 is a
+// range of the uncoded representation and keeps the strong ETag. Other
+// answers are left as they are: a 200 is coded by applyContentCoding, a
+// 416 describes no representation.
+func (cf codedFile) describe(resp *Response) {
+	if !cf.compressible {
+		return
+	}
+	switch resp.status {
+	case StatusNotModified, StatusPreconditionFailed:
+		resp.addVaryAcceptEncoding()
+		if cf.c != codingIdentity {
+			resp.markCodedVariant()
+		}
+	case StatusPartialContent:
+		resp.addVaryAcceptEncoding()
+	}
 }
 
 // fileContentType returns the Content-Type of a file response: the one the

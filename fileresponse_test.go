@@ -88,7 +88,7 @@ func canonical(name string) string { return strings.ToLower(name) }
 // result, returning it parsed, and writeResponse's error.
 func renderFile(t *testing.T, req *Request, resp *Response) (*fileWire, error) {
 	t.Helper()
-	resp = applyFileConditions(req, resp)
+	resp = applyFileConditions(req, resp, &exchange{}, nil)
 	out, _, err := render(t, resp, string(req.head.method), req.head.version, -1)
 	head, body, ok := strings.Cut(out, "\r\n\r\n")
 	if !ok {
@@ -346,7 +346,7 @@ func TestFileShrunk(t *testing.T) {
 			if tt.rng != "" {
 				fields = []string{"Range", tt.rng}
 			}
-			resp = applyFileConditions(fakeRequest("GET", fields...), resp)
+			resp = applyFileConditions(fakeRequest("GET", fields...), resp, &exchange{}, nil)
 			_, closeAfter, err := render(t, resp, "GET", v11, -1)
 			if !errors.Is(err, tt.wantErr) || !closeAfter {
 				t.Errorf("err = %v, closeAfter = %v; want %v and a close", err, closeAfter, tt.wantErr)
@@ -388,7 +388,7 @@ func TestFileConditionsAllocs(t *testing.T) {
 		{"206", fakeRequest("GET", "Host", "h", "Range", "bytes=2-4"), 4},
 	}
 	for _, tt := range tests {
-		n := testing.AllocsPerRun(100, func() { applyFileConditions(tt.req, newFileResponse(f, fi.Size(), fi.ModTime())) })
+		n := testing.AllocsPerRun(100, func() { applyFileConditions(tt.req, newFileResponse(f, fi.Size(), fi.ModTime()), &exchange{}, nil) })
 		t.Logf("%s: %.0f allocations", tt.name, n)
 		if n > tt.max {
 			t.Errorf("%s: %.0f allocations per file response, want at most %.0f", tt.name, n, tt.max)

@@ -25,10 +25,11 @@ func prepare(out *outgoing, r *Request, resp *Response, policy *responsePolicy) 
 		resp.closeBody()
 		resp = Empty(StatusInternalServerError)
 	}
-	if resp.file != nil {
-		resp = applyFileConditions(r, resp)
-	}
 	r.fillExchange(&out.x)
+	if resp.file != nil {
+		// Before the coding: a 304 must describe the coded 200 it stands for.
+		resp = applyFileConditions(r, resp, &out.x, policy.compress)
+	}
 	out.encodeAndFrame(resp, policy)
 	return verr
 }
