@@ -231,8 +231,37 @@ func cfH03(t *testing.T) {
 		{name: "brace", raw: "GET / HTTP/1.1\r\nHost: {\r\n\r\n", status: []int{400}},
 		{name: "control byte", raw: "GET / HTTP/1.1\r\nHost: a\x01b\r\n\r\n", status: []int{400}},
 		{name: "DEL", raw: "GET / HTTP/1.1\r\nHost: a\x7fb\r\n\r\n", status: []int{400}},
+		// Host = uri-host [ ":" port ]: the structure, not only the bytes.
+		{name: "letters for a port", raw: cfHost("a:xx"), status: []int{400}},
+		{name: "two ports", raw: cfHost("a:1:2"), status: []int{400}},
+		{name: "unclosed IP-literal", raw: cfHost("[::1"), status: []int{400}},
+		{name: "IP-literal then a name", raw: cfHost("[::1]a"), status: []int{400}},
+		{name: "IP-literal, bad port", raw: cfHost("[::1]:x"), status: []int{400}},
+		{name: "two closing brackets", raw: cfHost("[::1]]"), status: []int{400}},
+		{name: "bracket in a name", raw: cfHost("a]"), status: []int{400}},
+		{name: "IPv4 in brackets", raw: cfHost("[192.0.2.1]"), status: []int{400}},
+		{name: "IPv6 zone", raw: cfHost("[fe80::1%25eth0]"), status: []int{400}},
+		{name: "bad IPv6", raw: cfHost("[1:2:3]"), status: []int{400}},
+		{name: "empty IPvFuture", raw: cfHost("[v1.]"), status: []int{400}},
+		{name: "IPvFuture without a version", raw: cfHost("[v.a]"), status: []int{400}},
+		{name: "bare percent", raw: cfHost("a%"), status: []int{400}},
+		{name: "percent, one hex digit", raw: cfHost("a%4"), status: []int{400}},
+		{name: "percent, no hex digits", raw: cfHost("a%zz"), status: []int{400}},
+		{name: "userinfo", raw: cfHost("u@a"), status: []int{400}},
 	})
+	for _, host := range []string{"a:", "a:80", "a.example:8080", "192.0.2.1:80", "[::1]", "[2001:db8::1]:443",
+		"[::ffff:192.0.2.1]", "[v1.a:b]", "[V1F.x]:1", "a%41b", "xn--bcher-kva.example"} {
+		t.Run("valid "+host, func(t *testing.T) {
+			seen, _ := cfAccept(t, ServerConfig{}, cfHost(host))
+			if v, _ := seen.header("Host"); v != host {
+				t.Errorf("Host = %q, want %q", v, host)
+			}
+		})
+	}
 }
+
+// cfHost is a GET of / on HTTP/1.1 whose Host field has the value host.
+func cfHost(host string) string { return "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n" }
 
 func cfH04(t *testing.T) {
 	ts, res := cfExchange(t, ServerConfig{}, "GET / HTTP/1.0\r\n\r\n")
@@ -422,6 +451,32 @@ func cfH20(t *testing.T) {
 	if seen.Target != "http://a.example/x" {
 		t.Errorf("URL %q, want the absolute-form target", seen.Target)
 	}
+	// The authority of an absolute-form target has no ID of its own; H20 is
+	// the closest. It is uri-host [ ":" port ] like Host (RFC 9112 §3.2.2),
+	// an http or https URI must not have an empty host (RFC 9110 §4.2.1,
+	// §4.2.2), and userinfo is refused (RFC 9110 §4.2.4).
+	for _, target := range []string{"http://a.example:/x", "http://a.example:8080/x", "http://[::1]:80/x",
+		"https://a.example/x", "HTTP://a.example/x", "http://a.example", "http://a.example?q=1"} {
+		t.Run("valid "+target, func(t *testing.T) {
+			seen, _ := cfAccept(t, ServerConfig{}, "GET "+target+" HTTP/1.1\r\nHost: b.example\r\n\r\n")
+			if seen.Target != target {
+				t.Errorf("URL %q, want %q", seen.Target, target)
+			}
+		})
+	}
+	absolute := func(target string) string { return "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n" }
+	cfRejectRows(t, []cfRow{
+		{name: "empty authority", raw: absolute("http:///x"), status: []int{400}},
+		{name: "empty authority, https", raw: absolute("https:///x"), status: []int{400}},
+		{name: "empty authority, no path", raw: absolute("http://"), status: []int{400}},
+		{name: "empty authority, query", raw: absolute("http://?q"), status: []int{400}},
+		{name: "port alone", raw: absolute("http://:80/x"), status: []int{400}},
+		{name: "brace", raw: absolute("http://{/x"), status: []int{400}},
+		{name: "letters for a port", raw: absolute("http://a.example:xx/x"), status: []int{400}},
+		{name: "unclosed IP-literal", raw: absolute("http://[::1/x"), status: []int{400}},
+		{name: "userinfo", raw: absolute("http://u@a.example/x"), status: []int{400}},
+		{name: "userinfo and password", raw: absolute("http://u:p@a.example/x"), status: []int{400}},
+	})
 }
 
 func cfH21(t *testing.T) {
@@ -441,6 +496,35 @@ func cfH22(t *testing.T) {
 		{name: "GET authority", raw: "GET a.example:80 HTTP/1.1\r\nHost: a\r\n\r\n", status: []int{400}},
 		{name: "POST authority", raw: "POST a.example:80 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", status: []int{400}},
 	})
+	// CONNECT's own target has no ID; H22, on the authority-form, is the
+	// closest. authority-form = uri-host ":" port (RFC 9112 §3.2.3), and an
+	// empty or invalid port MUST be refused (RFC 9110 §9.3.6).
+	connect := func(target string) string { return "CONNECT " + target + " HTTP/1.1\r\nHost: a\r\n\r\n" }
+	cfRejectRows(t, []cfRow{
+		{name: "CONNECT without a port", raw: connect("a.example"), status: []int{400}},
+		{name: "CONNECT with an empty port", raw: connect("a.example:"), status: []int{400}},
+		{name: "CONNECT with letters for a port", raw: connect("a.example:abc"), status: []int{400}},
+		{name: "CONNECT to port 0", raw: connect("a.example:0"), status: []int{400}},
+		{name: "CONNECT to port 65536", raw: connect("a.example:65536"), status: []int{400}},
+		{name: "CONNECT with two ports", raw: connect("a.example:1:2"), status: []int{400}},
+		{name: "CONNECT with an empty host", raw: connect(":80"), status: []int{400}},
+		{name: "CONNECT with userinfo", raw: connect("u@a.example:80"), status: []int{400}},
+		{name: "CONNECT to an IP-literal without a port", raw: connect("[2001:db8::1]"), status: []int{400}},
+		{name: "CONNECT to an unclosed IP-literal", raw: connect("[2001:db8::1:443"), status: []int{400}},
+		{name: "CONNECT with a path", raw: connect("a.example:443/x"), status: []int{400}},
+	})
+	for _, target := range []string{"a.example:443", "[2001:db8::1]:443", "192.0.2.1:80", "a.example:65535"} {
+		t.Run("CONNECT "+target, func(t *testing.T) {
+			ts, res := cfExchange(t, ServerConfig{}, connect(target))
+			finals := res.Finals()
+			if len(finals) == 0 || finals[0].Status != 200 {
+				t.Fatalf("want a 200 from the application\n%v", res)
+			}
+			if seen := ts.requests(); len(seen) != 1 || seen[0].Method != MethodConnect || seen[0].Target != target {
+				t.Errorf("the application saw %+v, want CONNECT %s", seen, target)
+			}
+		})
+	}
 }
 
 func cfH23(t *testing.T) {
@@ -614,7 +698,8 @@ func cfF11(t *testing.T) {
 }
 
 func cfF12(t *testing.T) {
-	for _, ext := range []string{`;a=b`, `;a="q"`, `;a`, `;a=b;c="d\"e"`, ` ;a=b`, `;a = b`} {
+	for _, ext := range []string{`;a=b`, `;a="q"`, `;a`, `;a=b;c="d\"e"`, ` ;a=b`, `;a = b`,
+		";a=\"\\\t\\ \\\x80\"", `;a="\\"`} { // quoted-pairs of HTAB, SP, obs-text, a backslash
 		t.Run(ext, func(t *testing.T) {
 			seen, resp := cfAccept(t, ServerConfig{}, cfChunkedPost("5"+ext+"\r\nhello\r\n0"+ext+"\r\n\r\n"))
 			if string(seen.Body) != "hello" || string(resp.Body) != "hello" || seen.BodyErr != nil {
@@ -672,6 +757,12 @@ func cfF13(t *testing.T) {
 		{"unterminated quote", "5;a=\"b\r\nhello\r\n0\r\n\r\n", []int{400}},
 		{"whitespace after the name", "5;a \r\nhello\r\n0\r\n\r\n", []int{400}},
 		{"whitespace after the value", "5;a=b \r\nhello\r\n0\r\n\r\n", []int{400}},
+		// RFC 9110 §5.6.4: quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ).
+		{"control byte in a quoted-pair", "5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n", []int{400}},
+		{"NUL in a quoted-pair", "5;a=\"\\\x00\"\r\nhello\r\n0\r\n\r\n", []int{400}},
+		{"DEL in a quoted-pair", "5;a=\"\\\x7f\"\r\nhello\r\n0\r\n\r\n", []int{400}},
+		{"bare CR in a quoted-pair", "5;a=\"\\\r\"\r\nhello\r\n0\r\n\r\n", []int{400}},
+		{"quoted-pair at the end of the line", "5;a=\"\\\r\nhello\r\n0\r\n\r\n", []int{400}},
 		{"64 KiB extension", "5;a=" + strings.Repeat("b", 64<<10) + "\r\nhello\r\n0\r\n\r\n", []int{400, 413, 431}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { cfBadChunked(t, ServerConfig{}, tc.body, tc.statuses, false) })
@@ -1058,12 +1149,22 @@ func cfC07(t *testing.T) {
 }
 
 func cfC08(t *testing.T) {
-	for _, n := range []int{5, 2000} {
-		t.Run(strconv.Itoa(n), func(t *testing.T) {
+	for _, tc := range []struct {
+		name, expect string
+		n            int
+	}{
+		{"5", "100-continue", 5},
+		{"2000", "100-continue", 2000},
+		// Empty list elements are ignored (RFC 9110 §5.6.1.2), case too.
+		{"trailing comma", "100-continue,", 5},
+		{"leading empty element", ", 100-Continue", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := tc.n
 			ts := startWireServer(t, ServerConfig{}, wireRoute)
 			c := ts.dial(t)
 			body := string(cfPattern(4, n))
-			c.Send(cfPost("Expect: 100-continue\r\nContent-Length: "+strconv.Itoa(n)+"\r\n", ""))
+			c.Send(cfPost("Expect: "+tc.expect+"\r\nContent-Length: "+strconv.Itoa(n)+"\r\n", ""))
 			interim := c.ReadResponse(false)
 			if interim.Status != 100 {
 				t.Fatalf("before the body: %v, want 100 Continue", interim)
@@ -1118,7 +1219,17 @@ func cfC10(t *testing.T) {
 	cfRejectRows(t, []cfRow{
 		{name: "200-ok", raw: cfGet("Expect: 200-ok\r\n"), status: []int{417}},
 		{name: "100-continue with a parameter", raw: cfPost("Expect: 100-continue; x=1\r\nContent-Length: 5\r\n", "hello"), status: []int{417}},
+		{name: "100-continue and 200-ok", raw: cfPost("Expect: 100-continue, 200-ok\r\nContent-Length: 5\r\n", "hello"), status: []int{417}},
+		{name: "empty element and 200-ok", raw: cfGet("Expect: , 200-ok\r\n"), status: []int{417}},
 	})
+	// A recipient MUST ignore empty list elements (RFC 9110 §5.6.1.2); that
+	// rule has no ID, C10 is the closest: an Expect with nothing but empty
+	// elements is no expectation (the 100 Continue is C08's, below).
+	for _, v := range []string{"", ",", " , ,"} {
+		t.Run("empty list "+strconv.Quote(v), func(t *testing.T) {
+			cfAccept(t, ServerConfig{}, cfGet("Expect: "+v+"\r\n"))
+		})
+	}
 }
 
 func cfC11(t *testing.T) {

@@ -216,6 +216,8 @@ func cutToken(s string) (token, rest string) {
 }
 
 // cutExtensionValue consumes a token or a quoted-string from the front of s.
+// A quoted-pair's escaped byte is held to the same bytes as qdtext (RFC 9110
+// §5.6.4), so that a backslash cannot smuggle a control byte or a bare CR.
 func cutExtensionValue(s string) (rest string, ok bool) {
 	if s == "" {
 		return "", false
@@ -228,14 +230,21 @@ func cutExtensionValue(s string) (rest string, ok bool) {
 		switch c := s[i]; {
 		case c == '"':
 			return s[i+1:], true
-		case c == '\\' && i+1 < len(s):
-			i++
-		case c < ' ' && c != '\t', c == 0x7f:
+		case !isQuotedTextByte(c):
 			return "", false
+		case c == '\\' && i+1 < len(s):
+			if i++; !isQuotedTextByte(s[i]) {
+				return "", false
+			}
 		}
 	}
 	return "", false
 }
+
+// isQuotedTextByte reports whether c may stand in a quoted-string, as qdtext
+// or after a quoted-pair's backslash: HTAB, SP, VCHAR or obs-text (RFC 9110
+// §5.6.4).
+func isQuotedTextByte(c byte) bool { return c == '\t' || (c >= ' ' && c != 0x7f) }
 
 func isHex(c byte) bool { return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F') }
 

@@ -2,6 +2,7 @@ package tinyhttp
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -114,8 +115,8 @@ func parseVersion(v string) (HTTPVersion, error) {
 }
 
 // checkTarget checks the request-target's form against the method
-// (RFC 9112 §3.2): origin-form, absolute-form, authority-form only for
-// CONNECT, asterisk-form only for OPTIONS.
+// (RFC 9112 §3.2): origin-form, absolute-form with a valid authority,
+// authority-form only for CONNECT, asterisk-form only for OPTIONS.
 func checkTarget(method, t string) error {
 	if t == "" {
 		return badRequest("empty request-target")
@@ -127,34 +128,163 @@ func checkTarget(method, t string) error {
 	}
 	switch {
 	case method == "CONNECT":
-		if t[0] == '/' || t == "*" || strings.Contains(t, "/") {
-			return badRequest("CONNECT needs an authority-form target, got %q", t)
-		}
+		return checkConnectTarget(t)
 	case t[0] == '/':
 	case t == "*":
 		if method != "OPTIONS" {
 			return badRequest("asterisk-form target with %s", method)
 		}
-	case isAbsoluteForm(t):
 	default:
-		return badRequest("request-target %q is not origin- or absolute-form", t)
+		scheme, authority, ok := cutAbsoluteForm(t)
+		if !ok {
+			return badRequest("request-target %q is not origin- or absolute-form", t)
+		}
+		return checkAbsoluteAuthority(scheme, authority)
 	}
 	return nil
 }
 
-// isAbsoluteForm reports whether t looks like scheme "://" authority.
-func isAbsoluteForm(t string) bool {
+// checkConnectTarget checks a CONNECT target: authority-form, uri-host ":"
+// port (RFC 9112 §3.2.3), with a host and a port of 1 to 65535 (RFC 9110
+// §9.3.6: an empty or invalid port MUST be rejected), and no userinfo.
+func checkConnectTarget(t string) error {
+	host, port, ok := splitHostPort(t)
+	if !ok || host == "" {
+		return badRequest("CONNECT needs an authority-form target, got %q", t)
+	}
+	if n, ok := parseDecimal(port); !ok || n < 1 || n > maxPort {
+		return badRequest("CONNECT target %q has no valid port", t)
+	}
+	return nil
+}
+
+// maxPort is the largest TCP port: a CONNECT target names a TCP endpoint.
+const maxPort = 65535
+
+// cutAbsoluteForm splits an absolute-form target, scheme "://" authority
+// path-abempty [ "?" query ] (RFC 9112 §3.2.2, RFC 3986 §3), into its
+// scheme and its authority, which ends at the first '/' or '?'; ok is false
+// when t does not start with a scheme and "://".
+func cutAbsoluteForm(t string) (scheme, authority string, ok bool) {
 	i := strings.Index(t, "://")
 	if i <= 0 {
-		return false
+		return "", "", false
 	}
 	for j := 0; j < i; j++ {
 		c := t[j]
 		if !(isAlpha(c) || (j > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.'))) {
-			return false
+			return "", "", false
 		}
 	}
-	return true
+	authority = t[i+len("://"):]
+	if end := strings.IndexAny(authority, "/?"); end >= 0 {
+		authority = authority[:end]
+	}
+	return t[:i], authority, true
+}
+
+// checkAbsoluteAuthority checks the authority of an absolute-form target:
+// uri-host [ ":" port ] without userinfo (RFC 9110 §4.2.4), and for http
+// and https a host that is not empty (RFC 9110 §4.2.1, §4.2.2).
+func checkAbsoluteAuthority(scheme, authority string) error {
+	host, _, ok := splitHostPort(authority)
+	if !ok {
+		return badRequest("invalid authority %q in the request-target", authority)
+	}
+	if host == "" && (asciiEqualFold(scheme, "http") || asciiEqualFold(scheme, "https")) {
+		return badRequest("%s request-target with an empty host", scheme)
+	}
+	return nil
+}
+
+// splitHostPort splits s, uri-host [ ":" port ] (the Host field, RFC 9112
+// §3.2; an authority without userinfo, RFC 3986 §3.2), into its host and
+// its port, which may be empty (port = *DIGIT). ok is false when s is not
+// of that form. It looks at each byte once and never allocates: every
+// request's Host goes through it.
+func splitHostPort(s string) (host, port string, ok bool) {
+	n, ok := hostLen(s)
+	if !ok {
+		return "", "", false
+	}
+	host = s[:n]
+	if n == len(s) {
+		return host, "", true
+	}
+	if s[n] != ':' { // after an IP-literal's ']'
+		return "", "", false
+	}
+	port = s[n+1:]
+	for i := 0; i < len(port); i++ {
+		if !isDigit(port[i]) {
+			return "", "", false
+		}
+	}
+	return host, port, true
+}
+
+// hostLen returns the length of the uri-host s starts with (RFC 3986
+// §3.2.2): an IP-literal in brackets, or a reg-name (which IPv4address is a
+// case of) up to the first ':' or the end, made of regNameByte bytes, whose
+// '%' starts a pct-encoded octet. ok is false for any other byte there,
+// '@' of a userinfo among them.
+func hostLen(s string) (n int, ok bool) {
+	if s != "" && s[0] == '[' {
+		end := strings.IndexByte(s, ']')
+		if end < 0 || !validIPLiteral(s[1:end]) {
+			return 0, false
+		}
+		return end + 1, true
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ':':
+			return i, true
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return 0, false
+			}
+			i += 2
+		case !regNameByte[c]:
+			return 0, false
+		}
+	}
+	return len(s), true
+}
+
+// regNameByte marks the bytes of a reg-name (RFC 3986 §3.2.2) but the '%'
+// of pct-encoded, which hostLen checks apart: unreserved and sub-delims.
+var regNameByte = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=" {
+		t[c] = true
+	}
+	return t
+}()
+
+// validIPLiteral reports whether s, the inside of an IP-literal's brackets,
+// is an IPv6address without a zone (RFC 3986 §3.2.2 has none; RFC 9110
+// takes its URI syntax from there) or an IPvFuture:
+// "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ).
+func validIPLiteral(s string) bool {
+	if s != "" && (s[0] == 'v' || s[0] == 'V') {
+		dot := strings.IndexByte(s, '.')
+		if dot < 2 || dot == len(s)-1 {
+			return false
+		}
+		for i := 1; i < dot; i++ {
+			if !isHex(s[i]) {
+				return false
+			}
+		}
+		for i := dot + 1; i < len(s); i++ {
+			if c := s[i]; !regNameByte[c] && c != ':' {
+				return false
+			}
+		}
+		return true
+	}
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is6() && a.Zone() == ""
 }
 
 // The header fields that decide a request's framing and connection.
@@ -251,7 +381,7 @@ func deriveFraming(h *requestHead) error {
 		switch fieldKind(f.Field) {
 		case fieldHost:
 			hosts++
-			if !httpguts.ValidHostHeader(f.Value) {
+			if _, _, ok := splitHostPort(f.Value); !ok {
 				return badRequest("invalid Host %q", f.Value)
 			}
 		case fieldContentLength:
@@ -298,15 +428,21 @@ func deriveFraming(h *requestHead) error {
 	return nil
 }
 
-// checkExpect accepts 100-continue (any case) and refuses anything else on
-// HTTP/1.1 with 417; HTTP/1.0 expectations are ignored.
+// checkExpect reads one Expect field, a list of expectations (RFC 9110
+// §10.1.1): 100-continue (any case) is met; anything else is refused with
+// 417 on HTTP/1.1 and ignored on HTTP/1.0. Empty list elements are ignored
+// (RFC 9110 §5.6.1.2 MUST), so "100-continue," and an empty field are fine.
 func checkExpect(h *requestHead, v string) error {
-	if asciiEqualFold(trimOWS(v), "100-continue") {
-		h.expectContinue = true
-		return nil
-	}
-	if h.version.atLeast(1, 1) {
-		return &parseError{status: StatusExpectationFailed, err: ErrExpectationFailed, detail: v}
+	for v != "" {
+		var elem string
+		elem, v, _ = strings.Cut(v, ",")
+		switch elem = trimOWS(elem); {
+		case elem == "":
+		case asciiEqualFold(elem, "100-continue"):
+			h.expectContinue = true
+		case h.version.atLeast(1, 1):
+			return &parseError{status: StatusExpectationFailed, err: ErrExpectationFailed, detail: elem}
+		}
 	}
 	return nil
 }
