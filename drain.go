@@ -3,21 +3,32 @@ package tinyhttp
 // Shutdown's part on one connection: it finishes what it has read and reads
 // nothing more, except a fresh connection's first request, which its client
 // has most likely sent already (server.go's Shutdown drains every
-// connection; the read loop's waits, keepalive.go, honour it).
+// connection; the read loop's waits, keepalive.go, and the opening's steps,
+// sslconfig.go and proxyproto.go, honour it).
 
 import "time"
+
+// What the read loop reads, besides a wait for a request, that drain cuts
+// short (conn.readPhase).
+const (
+	readingNone    = iota
+	readingOpening // a step of the connection's opening: the PROXY header, the TLS handshake
+)
 
 // drain makes the connection finish what it has read and read nothing more;
 // an idle connection closes at once. A connection accepted but not read
 // from yet still gets its first request read, if it comes within
-// drainFirstWait of the start of its wait (firstMayWait): its client has
-// sent it already, most likely, and cannot tell that the server began to
-// stop, so closing it would fail a request that a hand-over to another
-// process or listener must not fail.
+// drainFirstWait of the start of its wait (firstMayWait), and each step of
+// its opening (PROXY header, TLS handshake) likewise within drainFirstWait
+// of the step's start: its client has sent them already, most likely, and
+// cannot tell that the server began to stop, so closing it would fail a
+// request that a hand-over to another process or listener must not fail.
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.draining = true
 	switch {
+	case c.readPhase == readingOpening:
+		c.setReadDeadline(c.openingDeadline())
 	case !c.firstMayWait():
 		c.interruptAwait()
 	case c.awaiting == awaitUnbuffered: // its deadline is the idle timeout's
@@ -68,4 +79,45 @@ func (c *conn) interruptAwait() {
 	if c.awaiting != awaitNone {
 		c.setReadDeadline(aLongTimeAgo)
 	}
+}
+
+// startOpening arms the read deadline of a step of the connection's
+// opening (the PROXY header, the TLS handshake): timeout from now (none if
+// timeout <= 0), or firstDrainDue, counted from the step's start, if
+// Shutdown drains the connection and that is earlier. Called by the read
+// loop before the step reads; endOpening follows it.
+func (c *conn) startOpening(timeout time.Duration) {
+	c.mu.Lock()
+	c.waitStart = time.Now() // firstDrainDue counts from here; the first wait (startAwait) sets its own
+	c.readPhase, c.readDue = readingOpening, time.Time{}
+	if timeout > 0 {
+		c.readDue = c.waitStart.Add(timeout)
+	}
+	c.setReadDeadline(c.openingDeadline())
+	c.mu.Unlock()
+}
+
+// endOpening ends a step of the opening: drain leaves the read deadline
+// alone from now on. The caller clears the deadline after it (a deadline
+// drain set meanwhile is then gone too).
+func (c *conn) endOpening() {
+	c.mu.Lock()
+	c.readPhase = readingNone
+	c.mu.Unlock()
+}
+
+// openingDeadline is the read deadline of the step of the opening that is
+// running. Called with mu held.
+func (c *conn) openingDeadline() time.Time {
+	return c.drainedDeadline(c.firstDrainDue())
+}
+
+// drainedDeadline is the deadline of the read drain may cut short: its own
+// (readDue), or due if Shutdown drains the connection and due is earlier.
+// Called with mu held.
+func (c *conn) drainedDeadline(due time.Time) time.Time {
+	if c.draining && (c.readDue.IsZero() || due.Before(c.readDue)) {
+		return due
+	}
+	return c.readDue
 }

@@ -367,7 +367,9 @@ const shutdownPoll = 10 * time.Millisecond
 // accepted but not read from yet still has its first request read (if it
 // comes within a second of the accept) and answered, so that a hand-over
 // to another server on the port (ReusePort, or a listener passed to a new
-// process) fails no request. Upgraded connections are not waited for: they
+// process) fails no request; a PROXY header and a TLS handshake before it
+// get a second each as well (the request then a second from their end),
+// never more than ReadHeaderTimeout and HandshakeTimeout. Upgraded connections are not waited for: they
 // are closed when Shutdown returns. If ctx ends first, everything is closed
 // at once and ctx.Err() is returned.
 func (s *Server) Shutdown(ctx context.Context) error {

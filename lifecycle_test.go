@@ -1,0 +1,146 @@
+package tinyhttp
+
+// Regression tests for the connection's lifecycle under Shutdown, Close and
+// the timeouts: what Shutdown waits for on a connection that is opening
+// (PROXY header, TLS handshake) or reading a head, how long a buffered wait
+// lasts under a short idle timeout, the answer to a connection over
+// MaxConnections, and empty lines after a request.
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// lcLongTimeout is a read or handshake timeout far longer than testTimeout:
+// a test that sees its connection closed within testTimeout knows that
+// something other than that timeout closed it.
+const lcLongTimeout = 30 * time.Second
+
+// awaitRegistered waits until the accept loop has registered n
+// connections.
+func awaitRegistered(t *testing.T, s *Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for s.NumConnections() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections registered after %v, want %d", s.NumConnections(), testTimeout, n)
+		}
+		time.Sleep(time.Millisecond) // polling a counter, not synchronising
+	}
+}
+
+// startShutdown runs Shutdown, bounded by testTimeout, on a goroutine of
+// its own and returns once it has begun (the listener is closed); its
+// result arrives on the channel.
+func startShutdown(t *testing.T, s *Server) <-chan error {
+	t.Helper()
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		shut <- s.Shutdown(ctx)
+	}()
+	deadline := time.Now().Add(testTimeout)
+	for !s.closed.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("Shutdown did not begin")
+		}
+		time.Sleep(time.Millisecond) // polling a flag, not synchronising
+	}
+	return shut
+}
+
+// expectShutdownNil waits for Shutdown's result: nil, within testTimeout
+// (its own context's bound), means it did not wait for a timeout longer
+// than that.
+func expectShutdownNil(t *testing.T, shut <-chan error) {
+	t.Helper()
+	select {
+	case err := <-shut:
+		if err != nil {
+			t.Fatalf("Shutdown = %v, want nil: it waited for a connection that should have closed within %v", err, drainFirstWait)
+		}
+	case <-time.After(2 * testTimeout):
+		t.Fatal("Shutdown did not return")
+	}
+}
+
+// expectNoBytes checks that the server closed c without sending anything
+// (a reset counts as a close: an unfinished TLS handshake may end so).
+func expectNoBytes(t *testing.T, c net.Conn) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	b, err := io.ReadAll(c)
+	if len(b) > 0 || err != nil && !isReset(err) {
+		t.Errorf("read %q, %v; want a close without bytes", b, err)
+	}
+}
+
+// TestShutdownBoundsOpening: a fresh connection that goes silent in its
+// opening, the TLS handshake or the PROXY header, holds Shutdown for about
+// drainFirstWait, as a silent plain connection does, not for
+// HandshakeTimeout or ReadHeaderTimeout; so does one whose next step
+// starts once Shutdown has begun.
+func TestShutdownBoundsOpening(t *testing.T) {
+	ssl, _ := testSSL(t)
+	proxy := &ProxyProtocolConfig{TrustedSources: loopback}
+	for _, tc := range []struct {
+		name  string
+		cfg   ServerConfig
+		send  []byte // sent before Shutdown begins
+		after []byte // sent once it has begun
+	}{
+		{name: "TLS, silent", cfg: ServerConfig{SSL: &ssl}},
+		{name: "TLS, part of a record", cfg: ServerConfig{SSL: &ssl}, send: []byte{0x16, 0x03, 0x01, 0x00, 0x50}},
+		{name: "PROXY, silent", cfg: ServerConfig{ProxyProtocol: proxy}},
+		{name: "PROXY, part of a header", cfg: ServerConfig{ProxyProtocol: proxy}, send: []byte("PROXY TCP4 1.2")},
+		{name: "TLS after a PROXY header sent during Shutdown", cfg: ServerConfig{SSL: &ssl, ProxyProtocol: proxy},
+			after: ppTCP(t, 1, "203.0.113.9:1", "198.51.100.1:443")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.HandshakeTimeout, tc.cfg.ReadHeaderTimeout = lcLongTimeout, lcLongTimeout
+			s := startServer(t, tc.cfg)
+			c := dial(t, s)
+			c.Write(tc.send)
+			awaitRegistered(t, s, 1)
+			shut := startShutdown(t, s)
+			c.Write(tc.after)
+			expectShutdownNil(t, shut)
+			expectNoBytes(t, c)
+		})
+	}
+}
+
+// TestShutdownAnswersFreshTLSConnection: a TLS connection accepted before
+// Shutdown whose handshake and request come once Shutdown has begun is
+// served (with Connection: close), like a plain one: the deadline Shutdown
+// puts on the handshake does not fail a client that is on time.
+func TestShutdownAnswersFreshTLSConnection(t *testing.T) {
+	ssl, pool := testSSL(t)
+	s := startServer(t, ServerConfig{SSL: &ssl})
+	raw := dial(t, s)
+	awaitRegistered(t, s, 1)
+	shut := startShutdown(t, s)
+	tc := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"http/1.1"}})
+	io.WriteString(tc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	go func() {
+		if r, err := s.RecvTimeout(testTimeout); err == nil && r != nil {
+			r.Respond(FromString("late"))
+		}
+	}()
+	res, err := http.ReadResponse(bufio.NewReader(tc), nil)
+	if err != nil {
+		t.Fatalf("no answer to the first request of a TLS connection accepted before Shutdown: %v", err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	if string(b) != "late" || !res.Close {
+		t.Errorf("got %q, close %v; want \"late\" with Connection: close", b, res.Close)
+	}
+	expectShutdownNil(t, shut)
+}
