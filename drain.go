@@ -2,8 +2,9 @@ package tinyhttp
 
 // Shutdown's part on one connection: it finishes what it has read and reads
 // nothing more, except a fresh connection's first request, which its client
-// has most likely sent already (server.go's Shutdown drains every
-// connection; the read loop's waits, keepalive.go, and the opening's steps,
+// has most likely sent already, and a head that is arriving, both within a
+// bound (server.go's Shutdown drains every connection; the read loop's
+// waits and its reads of a head, keepalive.go, and the opening's steps,
 // sslconfig.go and proxyproto.go, honour it).
 
 import "time"
@@ -13,6 +14,7 @@ import "time"
 const (
 	readingNone    = iota
 	readingOpening // a step of the connection's opening: the PROXY header, the TLS handshake
+	readingHead    // a request's head (or small body), under the header timeout (beforeBlock)
 )
 
 // drain makes the connection finish what it has read and read nothing more;
@@ -23,12 +25,17 @@ const (
 // of the step's start: its client has sent them already, most likely, and
 // cannot tell that the server began to stop, so closing it would fail a
 // request that a hand-over to another process or listener must not fail.
+// A head that is arriving gets drainFirstWait more (headDrainDeadline).
 func (c *conn) drain() {
 	c.mu.Lock()
+	first := !c.draining
 	c.draining = true
 	switch {
 	case c.readPhase == readingOpening:
 		c.setReadDeadline(c.openingDeadline())
+	case c.readPhase == readingHead && first:
+		c.setReadDeadline(c.headDrainDeadline(time.Now()))
+	case c.readPhase == readingHead: // a second Shutdown gives no more time
 	case !c.firstMayWait():
 		c.interruptAwait()
 	case c.awaiting == awaitUnbuffered: // its deadline is the idle timeout's
@@ -46,7 +53,8 @@ func (c *conn) drain() {
 // loaded machine the write may come tens of milliseconds later (a hand-over
 // test on two cores under -race saw more than 20 ms). net/http waits 5 s
 // for a new connection's first request; a second keeps Shutdown prompt
-// when a client connected and stays silent (a browser's preconnect).
+// when a client connected and stays silent (a browser's preconnect). It
+// is also how long a head that is arriving may take to complete.
 const drainFirstWait = time.Second
 
 // firstDrainDue is the deadline of the wait for the first request of a
@@ -110,6 +118,17 @@ func (c *conn) endOpening() {
 // running. Called with mu held.
 func (c *conn) openingDeadline() time.Time {
 	return c.drainedDeadline(c.firstDrainDue())
+}
+
+// headDrainDeadline is the read deadline of a head being read, as of now:
+// its header timeout's, or, once Shutdown drains the connection,
+// drainFirstWait from now if that is earlier. drain calls it as Shutdown
+// begins, and beforeBlock as a head starts to wait (only a fresh
+// connection's first request starts then), so a head has drainFirstWait
+// from the later of the two, never more than its header timeout. Called
+// with mu held.
+func (c *conn) headDrainDeadline(now time.Time) time.Time {
+	return c.drainedDeadline(now.Add(drainFirstWait))
 }
 
 // drainedDeadline is the deadline of the read drain may cut short: its own

@@ -70,13 +70,34 @@ func (c *conn) startHead() { c.headArmed = false }
 
 // beforeBlock arms the header timeout before the first read of a head (or
 // of a small body) that may wait for the network. It runs from then, not
-// from the first byte: the two are microseconds of parsing apart.
+// from the first byte: the two are microseconds of parsing apart. Until
+// endHead, drain may shorten it (headDrainDeadline); if Shutdown drains the
+// connection already, it is shortened at once.
 func (c *conn) beforeBlock() {
 	if c.headArmed {
 		return
 	}
 	c.headArmed = true
-	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+	now := time.Now()
+	c.mu.Lock()
+	c.readPhase, c.readDue = readingHead, time.Time{}
+	if d := c.srv.cfg.readHeaderTimeout; d > 0 {
+		c.readDue = now.Add(d)
+	}
+	c.setReadDeadline(c.headDrainDeadline(now))
+	c.mu.Unlock()
+}
+
+// endHead ends the read of a head (and small body) that beforeBlock armed:
+// drain leaves the read deadline alone from now on. Only a head that had to
+// wait for the network takes the lock.
+func (c *conn) endHead() {
+	if !c.headArmed {
+		return
+	}
+	c.mu.Lock()
+	c.readPhase = readingNone
+	c.mu.Unlock()
 }
 
 // startAwait enters a waiting phase and sets its read deadline: the grace

@@ -13,8 +13,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/c0c8f223/tinyhttp/internal/wiretest"
 )
 
 // lcLongTimeout is a read or handshake timeout far longer than testTimeout:
@@ -36,7 +39,7 @@ func awaitRegistered(t *testing.T, s *Server, n int) {
 }
 
 // startShutdown runs Shutdown, bounded by testTimeout, on a goroutine of
-// its own and returns once it has begun (the listener is closed); its
+// its own and returns once it has begun draining every connection; its
 // result arrives on the channel.
 func startShutdown(t *testing.T, s *Server) <-chan error {
 	t.Helper()
@@ -47,13 +50,32 @@ func startShutdown(t *testing.T, s *Server) <-chan error {
 		shut <- s.Shutdown(ctx)
 	}()
 	deadline := time.Now().Add(testTimeout)
-	for !s.closed.Load() {
+	for !allDraining(s) {
 		if time.Now().After(deadline) {
 			t.Fatal("Shutdown did not begin")
 		}
-		time.Sleep(time.Millisecond) // polling a flag, not synchronising
+		time.Sleep(time.Millisecond) // polling flags, not synchronising
 	}
 	return shut
+}
+
+// allDraining reports whether Shutdown has begun and drained every
+// connection (conn.drain).
+func allDraining(s *Server) bool {
+	if !s.closed.Load() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.mu.Lock()
+		d := c.draining
+		c.mu.Unlock()
+		if !d {
+			return false
+		}
+	}
+	return true
 }
 
 // expectShutdownNil waits for Shutdown's result: nil, within testTimeout
@@ -143,4 +165,83 @@ func TestShutdownAnswersFreshTLSConnection(t *testing.T) {
 		t.Errorf("got %q, close %v; want \"late\" with Connection: close", b, res.Close)
 	}
 	expectShutdownNil(t, shut)
+}
+
+// awaitBlockedIn waits until a goroutine with frame on its stack is blocked
+// on the network (the read loop reading what the client has not sent yet).
+func awaitBlockedIn(t *testing.T, frame string) {
+	t.Helper()
+	blocked := func() bool {
+		for _, g := range strings.Split(wiretest.Stacks(), "\n\n") {
+			header, body, _ := strings.Cut(g, "\n")
+			if strings.Contains(header, "[IO wait") && strings.Contains(body, frame) {
+				return true
+			}
+		}
+		return false
+	}
+	if !wiretest.PollUntil(blocked) {
+		t.Fatalf("no goroutine blocked on the network in %s; goroutines:\n%s", frame, wiretest.Stacks())
+	}
+}
+
+// answerAll answers every request with its target until the server closes.
+func answerAll(s *Server) {
+	for {
+		r, err := s.Recv()
+		if err != nil {
+			return
+		}
+		r.Respond(FromString(r.URL()))
+	}
+}
+
+// TestShutdownBoundsArrivingHead: a head that is arriving as Shutdown
+// begins (on a keep-alive connection, or as a fresh connection's first
+// request) has drainFirstWait more to complete, not ReadHeaderTimeout:
+// completed, it is answered with Connection: close; cut short, it gets 408
+// and the connection closes (CONFORMANCE's ReadHeaderTimeout row: part of a
+// head arrived).
+func TestShutdownBoundsArrivingHead(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		first  bool   // request 1 is answered before the head starts
+		rest   string // the rest of the head, sent once Shutdown has begun ("": never)
+		status int
+	}{
+		{name: "keep-alive, cut short", first: true, status: 408},
+		{name: "keep-alive, completed", first: true, rest: "\r\n", status: 200},
+		{name: "first request, cut short", status: 408},
+		{name: "first request, completed", rest: "\r\n", status: 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, ServerConfig{ReadHeaderTimeout: lcLongTimeout})
+			go answerAll(s)
+			c := dial(t, s)
+			br := bufio.NewReader(c)
+			if tc.first {
+				io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+				if got := readResponses(t, br, 1); got[0] != "200 OK /1" {
+					t.Fatalf("request 1: %q", got)
+				}
+			}
+			io.WriteString(c, "GET /2 HTTP/1.1\r\nHost: x\r\n") // the head of request 2, unfinished
+			awaitBlockedIn(t, "tinyhttp.readHead(")
+			shut := startShutdown(t, s)
+			io.WriteString(c, tc.rest)
+			res, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("no response to the arriving head: %v", err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			if res.StatusCode != tc.status || !res.Close {
+				t.Errorf("got %d %q, close %v; want %d with Connection: close", res.StatusCode, b, res.Close, tc.status)
+			}
+			if tc.status == 200 && string(b) != "/2" {
+				t.Errorf("body %q, want /2", b)
+			}
+			expectShutdownNil(t, shut)
+			expectNoBytes(t, c)
+		})
+	}
 }

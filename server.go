@@ -363,7 +363,15 @@ const shutdownPoll = 10 * time.Millisecond
 // Shutdown stops the server gracefully: it stops accepting, closes idle
 // keep-alive connections at once, lets requests already read be answered
 // (their responses carry Connection: close) while reading no new ones, and
-// delivers queued requests; then Recv returns ErrServerClosed. A connection
+// delivers queued requests; then Recv returns ErrServerClosed. A request
+// whose head is arriving as Shutdown begins has a second more to complete
+// it, never more than ReadHeaderTimeout: it is then answered like the
+// others, or else gets 408 and its connection closes, as when
+// ReadHeaderTimeout ends a head that has begun (net/http waits for such a
+// connection as long as its timeouts allow; the second keeps a client that
+// sends its head slowly from holding up every graceful stop). Should an
+// earlier response of its connection still be due, that one carries
+// Connection: close and the head is not read. A connection
 // accepted but not read from yet still has its first request read (if it
 // comes within a second of the accept) and answered, so that a hand-over
 // to another server on the port (ReusePort, or a listener passed to a new
