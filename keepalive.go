@@ -120,14 +120,16 @@ func (c *conn) startAwait(phase uint8) bool {
 		c.waitStart = time.Now() // the wait begins (without a grace, unbuffered)
 	}
 	switch {
-	case phase == awaitBuffered && quiet && 0 < idle && idle < c.srv.cfg.bufferGrace:
+	case phase == awaitBuffered && quiet && c.idleUnderGrace():
 		c.setReadDeadline(c.waitStart.Add(idle))
 	case phase == awaitBuffered && quiet:
 		c.renewGrace(c.waitStart)
 	case phase == awaitBuffered:
 		// A response is outstanding, so the idle timeout will count from its
 		// write, and the last write batch's clock reading is recent enough
-		// for renewGrace: the hot keep-alive path reads no clock.
+		// for renewGrace: the hot keep-alive path reads no clock. Should
+		// the idle timeout be the shorter, afterWrite arms it once the
+		// responses are out.
 		c.renewGrace(c.lastWrite)
 	case c.draining: // only a first request may still come (drain)
 		c.setReadDeadline(c.firstDrainDue())
@@ -144,6 +146,14 @@ func (c *conn) startAwait(phase uint8) bool {
 		c.clearDeadline() // the idle timeout starts once the responses are out (afterWrite)
 	}
 	return true
+}
+
+// idleUnderGrace reports whether the idle timeout is shorter than the
+// buffer grace: the buffered wait must then end at the idle timeout, not
+// at the grace.
+func (c *conn) idleUnderGrace() bool {
+	idle := c.srv.cfg.idleTimeout
+	return 0 < idle && idle < c.srv.cfg.bufferGrace
 }
 
 // renewGrace arms the buffered wait's deadline, the grace from now, unless

@@ -245,3 +245,24 @@ func TestShutdownBoundsArrivingHead(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleTimeoutUnderGraceAfterOutstandingResponse: with an idle timeout
+// shorter than the buffer grace, a connection whose response is written
+// while the read loop already waits (buffered, the usual order) closes at
+// the idle timeout counted from that write, not at the end of the grace.
+func TestIdleTimeoutUnderGraceAfterOutstandingResponse(t *testing.T) {
+	s := startServer(t, ServerConfig{IdleTimeout: 300 * time.Millisecond, BufferGrace: lcLongTimeout})
+	c := dial(t, s)
+	io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+	r := recvOne(t, s)
+	awaitBlockedIn(t, "tinyhttp.(*conn).waitBuffered(") // the wait began with the response outstanding
+	r.Respond(FromString("one"))
+	br := bufio.NewReader(c)
+	if got := readResponses(t, br, 1); got[0] != "200 OK one" {
+		t.Fatalf("got %q", got)
+	}
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	if b, err := io.ReadAll(br); len(b) > 0 || err != nil {
+		t.Errorf("read %q, %v; want a plain close at the idle timeout (300ms), long before the grace (%v)", b, err, lcLongTimeout)
+	}
+}
