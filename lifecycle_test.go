@@ -266,3 +266,38 @@ func TestIdleTimeoutUnderGraceAfterOutstandingResponse(t *testing.T) {
 		t.Errorf("read %q, %v; want a plain close at the idle timeout (300ms), long before the grace (%v)", b, err, lcLongTimeout)
 	}
 }
+
+// TestRejectedConnectionEndsWithServer: the goroutine and the socket that
+// answer a connection over MaxConnections (503, then a lingering close) do
+// not outlive Close, nor Shutdown, which lets the answer finish.
+func TestRejectedConnectionEndsWithServer(t *testing.T) {
+	for _, stop := range []string{"Close", "Shutdown"} {
+		t.Run(stop, func(t *testing.T) {
+			s := startServer(t, ServerConfig{MaxConnections: 1})
+			first := dial(t, s)
+			awaitRegistered(t, s, 1)
+			over := dial(t, s) // over the limit; it never closes its side
+			br := bufio.NewReader(over)
+			res, err := http.ReadResponse(br, nil)
+			if err != nil || res.StatusCode != 503 {
+				t.Fatalf("over the limit: %v, %v; want 503", res, err)
+			}
+			if _, err := br.ReadByte(); err != io.EOF { // the server half-closed: it lingers now
+				t.Fatalf("after the 503: %v, want EOF", err)
+			}
+			first.Close() // Shutdown has nothing else to wait for
+			if stop == "Close" {
+				s.Close()
+			} else {
+				ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+				defer cancel()
+				if err := s.Shutdown(ctx); err != nil {
+					t.Fatalf("Shutdown: %v", err)
+				}
+			}
+			if st := wiretest.Stacks(); strings.Contains(st, "tinyhttp.rejectOverload(") {
+				t.Errorf("the answer to the rejected connection outlived %s:\n%s", stop, st)
+			}
+		})
+	}
+}
