@@ -99,6 +99,8 @@ type conn struct {
 	closeDue  bool      // breakLocked asked for the socket to be closed: unlock does it
 	idleDue   bool      // afterWrite found the connection idle: unlock reports it (ConnState)
 	awaiting  uint8     // the read loop waits for a request's first byte: awaitBuffered or awaitUnbuffered
+	readPhase uint8     // the read loop reads a step of the opening (readingOpening) or a head (readingHead): drain shortens its deadline
+	readDue   time.Time // that read's own deadline (zero: none), which drain never lengthens
 	draining  bool      // Shutdown: finish what is read, read nothing more
 	readStop  bool      // read nothing more; close once the responses are out
 	waiting   bool      // the read loop waits for request waitingID to be settled
@@ -265,6 +267,7 @@ func (c *conn) readRequest() bool {
 	if err == nil {
 		err = c.prepareBody(r)
 	}
+	c.endHead()
 	if err != nil {
 		c.rejectRequest(err, r.head.version)
 		return false

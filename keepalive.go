@@ -70,13 +70,34 @@ func (c *conn) startHead() { c.headArmed = false }
 
 // beforeBlock arms the header timeout before the first read of a head (or
 // of a small body) that may wait for the network. It runs from then, not
-// from the first byte: the two are microseconds of parsing apart.
+// from the first byte: the two are microseconds of parsing apart. Until
+// endHead, drain may shorten it (headDrainDeadline); if Shutdown drains the
+// connection already, it is shortened at once.
 func (c *conn) beforeBlock() {
 	if c.headArmed {
 		return
 	}
 	c.headArmed = true
-	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+	now := time.Now()
+	c.mu.Lock()
+	c.readPhase, c.readDue = readingHead, time.Time{}
+	if d := c.srv.cfg.readHeaderTimeout; d > 0 {
+		c.readDue = now.Add(d)
+	}
+	c.setReadDeadline(c.headDrainDeadline(now))
+	c.mu.Unlock()
+}
+
+// endHead ends the read of a head (and small body) that beforeBlock armed:
+// drain leaves the read deadline alone from now on. Only a head that had to
+// wait for the network takes the lock.
+func (c *conn) endHead() {
+	if !c.headArmed {
+		return
+	}
+	c.mu.Lock()
+	c.readPhase = readingNone
+	c.mu.Unlock()
 }
 
 // startAwait enters a waiting phase and sets its read deadline: the grace
@@ -99,14 +120,16 @@ func (c *conn) startAwait(phase uint8) bool {
 		c.waitStart = time.Now() // the wait begins (without a grace, unbuffered)
 	}
 	switch {
-	case phase == awaitBuffered && quiet && 0 < idle && idle < c.srv.cfg.bufferGrace:
+	case phase == awaitBuffered && quiet && c.idleUnderGrace():
 		c.setReadDeadline(c.waitStart.Add(idle))
 	case phase == awaitBuffered && quiet:
 		c.renewGrace(c.waitStart)
 	case phase == awaitBuffered:
 		// A response is outstanding, so the idle timeout will count from its
 		// write, and the last write batch's clock reading is recent enough
-		// for renewGrace: the hot keep-alive path reads no clock.
+		// for renewGrace: the hot keep-alive path reads no clock. Should
+		// the idle timeout be the shorter, afterWrite arms it once the
+		// responses are out.
 		c.renewGrace(c.lastWrite)
 	case c.draining: // only a first request may still come (drain)
 		c.setReadDeadline(c.firstDrainDue())
@@ -123,6 +146,14 @@ func (c *conn) startAwait(phase uint8) bool {
 		c.clearDeadline() // the idle timeout starts once the responses are out (afterWrite)
 	}
 	return true
+}
+
+// idleUnderGrace reports whether the idle timeout is shorter than the
+// buffer grace: the buffered wait must then end at the idle timeout, not
+// at the grace.
+func (c *conn) idleUnderGrace() bool {
+	idle := c.srv.cfg.idleTimeout
+	return 0 < idle && idle < c.srv.cfg.bufferGrace
 }
 
 // renewGrace arms the buffered wait's deadline, the grace from now, unless

@@ -319,12 +319,14 @@ func (c *conn) endTurn() {
 const keepWriterAfter = 2
 
 // afterWrite starts the idle timeout when the read loop waits with nothing
-// outstanding, wakes the read loop, and stops a connection that will close.
-// Called with mu held.
+// outstanding (in the buffered wait only when the idle timeout is shorter
+// than the grace, idleUnderGrace: else the grace ends first, and the
+// unbuffered wait counts the idle timeout from the last write), wakes the
+// read loop, and stops a connection that will close. Called with mu held.
 func (c *conn) afterWrite() {
 	if c.closing || c.broken {
 		c.setReadDeadline(aLongTimeAgo) // interrupt a read of a request that will not be answered
-	} else if c.awaiting == awaitUnbuffered && c.seq.idle() {
+	} else if c.seq.idle() && (c.awaiting == awaitUnbuffered || c.awaiting == awaitBuffered && c.idleUnderGrace()) {
 		c.setReadTimeout(c.srv.cfg.idleTimeout)
 	}
 	if c.srv.cfg.connState != nil && c.awaiting != awaitNone && c.seq.idle() {

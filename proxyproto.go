@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 )
 
 // ProxyPolicy says what the server does with a connection from a peer
@@ -171,11 +172,12 @@ func (p *proxiedConn) RemoteAddr() net.Addr { return p.remote }
 
 // acceptProxy applies the PROXY protocol to a new connection, on its own
 // task and before TLS: it checks the peer, reads the header within the
-// header timeout, and makes the client's address the connection's. On a
-// plain connection the read buffer (with what followed the header) stays
-// the connection's; under TLS the bytes past the header go to the TLS
-// layer. false means close the connection. Called by the read loop only,
-// before it reads anything else.
+// header timeout (or Shutdown's first-request deadline: startOpening), and
+// makes the client's address the connection's. On a plain connection the
+// read buffer (with what followed the header) stays the connection's;
+// under TLS the bytes past the header go to the TLS layer. false means
+// close the connection. Called by the read loop only, before it reads
+// anything else.
 func (c *conn) acceptProxy() bool {
 	p := c.srv.cfg.proxy
 	if p == nil {
@@ -187,16 +189,15 @@ func (c *conn) acceptProxy() bool {
 	}
 	c.in = prefixReader{conn: c.rwc, stats: &c.srv.stats}
 	c.acquireReader()
-	c.setReadTimeout(c.srv.cfg.readHeaderTimeout)
+	c.startOpening(c.srv.cfg.readHeaderTimeout) // drain may shorten it
 	h, err := readProxyHeader(c.br)
+	c.endOpening()
 	c.clearDeadline()
 	switch {
 	case err == errNoProxyHeader && p.optional:
 		h.local = true
 	case err != nil:
-		// A peer that closes before sending a byte (a TCP health check)
-		// is no news; anything else from a trusted proxy is.
-		if !errors.Is(err, io.EOF) || c.br.Buffered() > 0 {
+		if c.proxyFailureIsNews(err) {
 			c.logf(fmt.Sprintf("tinyhttp: PROXY header from %v: %v", peer, err))
 		}
 		c.releaseReader()
@@ -228,4 +229,18 @@ func (c *conn) acceptProxy() bool {
 	}
 	c.mu.Unlock()
 	return true
+}
+
+// proxyFailureIsNews reports whether a failed read of a PROXY header is
+// worth a log line. A peer that closes before sending a byte (a TCP health
+// check) is no news, nor one that Shutdown stopped waiting for before it
+// sent a byte; anything else from a trusted proxy is.
+func (c *conn) proxyFailureIsNews(err error) bool {
+	if c.br.Buffered() > 0 {
+		return true
+	}
+	c.mu.Lock()
+	draining := c.draining
+	c.mu.Unlock()
+	return !errors.Is(err, io.EOF) && !(draining && errors.Is(err, os.ErrDeadlineExceeded))
 }

@@ -23,9 +23,10 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
 	upgraded map[*upgradedConn]struct{}
-	tasks    sync.WaitGroup // connection tasks
-	accepter sync.WaitGroup // the accept loop
-	unixPath string         // socket file to remove on close
+	rejected map[net.Conn]struct{} // connections over MaxConnections, being answered 503 (rejectOverload)
+	tasks    sync.WaitGroup        // connection tasks, and the answers to rejected connections
+	accepter sync.WaitGroup        // the accept loop
+	unixPath string                // socket file to remove on close
 
 	closed    atomic.Bool
 	dropGen   atomic.Uint32 // drop sweeps so far (dropwatch.go)
@@ -154,6 +155,7 @@ func start(ln net.Listener, c *config) (*Server, error) {
 		cfg: c, ln: ln, pool: pool,
 		conns:    make(map[*conn]struct{}),
 		upgraded: make(map[*upgradedConn]struct{}),
+		rejected: make(map[net.Conn]struct{}),
 		done:     make(chan struct{}),
 	}
 	if c.http2 || c.h2c {
@@ -208,7 +210,7 @@ func (s *Server) startConn(rwc net.Conn) {
 	s.stats.accepted.Add(1)
 	if max := s.cfg.maxConnections; max > 0 && s.connCount.Load() >= int64(max) {
 		s.stats.countRejected(StatusServiceUnavailable)
-		go rejectOverload(rwc)
+		s.reject(rwc)
 		return
 	}
 	c := newConn(s, rwc)
@@ -235,6 +237,26 @@ func (s *Server) startConn(rwc net.Conn) {
 		c.finish()
 		s.tasks.Done()
 	}
+}
+
+// reject answers a connection over MaxConnections on a goroutine of its
+// own, registered like a connection's task: Shutdown waits for it (the 503
+// and its lingering close take at most overloadWriteTimeout and
+// lingerTimeout), Close closes its socket and waits for it, so that neither
+// goroutine nor socket outlives the server. The accept loop runs this, so
+// the registry is complete once the loop is done (stopAccepting).
+func (s *Server) reject(rwc net.Conn) {
+	s.mu.Lock()
+	s.rejected[rwc] = struct{}{}
+	s.tasks.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.tasks.Done()
+		rejectOverload(rwc)
+		s.mu.Lock()
+		delete(s.rejected, rwc)
+		s.mu.Unlock()
+	}()
 }
 
 // rejectOverload answers 503 and closes.
@@ -293,8 +315,9 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 func (s *Server) NumConnections() int { return int(s.connCount.Load()) }
 
 // Close stops the server now: the listener and every connection, upgraded
-// ones included, are closed, queued requests are dropped and receivers get
-// ErrServerClosed. No goroutine of the server outlives it.
+// ones and those being answered 503 (MaxConnections) included, are closed,
+// queued requests are dropped and receivers get ErrServerClosed. No
+// goroutine of the server outlives it.
 func (s *Server) Close() error {
 	return s.closeWith(ErrServerClosed)
 }
@@ -331,7 +354,8 @@ func (s *Server) stopAccepting() error {
 	return err
 }
 
-// closeConns closes every connection, ending their contexts with cause.
+// closeConns closes every connection, ending their contexts with cause, and
+// the sockets of the connections being rejected.
 func (s *Server) closeConns(cause error) {
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))
@@ -342,7 +366,14 @@ func (s *Server) closeConns(cause error) {
 	for u := range s.upgraded {
 		ups = append(ups, u)
 	}
+	rejected := make([]net.Conn, 0, len(s.rejected))
+	for rwc := range s.rejected {
+		rejected = append(rejected, rwc)
+	}
 	s.mu.Unlock()
+	for _, rwc := range rejected {
+		rwc.Close() // its goroutine's write or lingering read fails, and it ends
+	}
 	for _, c := range conns {
 		c.mu.Lock()
 		c.endContext(cause)
@@ -363,13 +394,25 @@ const shutdownPoll = 10 * time.Millisecond
 // Shutdown stops the server gracefully: it stops accepting, closes idle
 // keep-alive connections at once, lets requests already read be answered
 // (their responses carry Connection: close) while reading no new ones, and
-// delivers queued requests; then Recv returns ErrServerClosed. A connection
-// accepted but not read from yet still has its first request read (if it
-// comes within a second of the accept) and answered, so that a hand-over
-// to another server on the port (ReusePort, or a listener passed to a new
-// process) fails no request. Upgraded connections are not waited for: they
-// are closed when Shutdown returns. If ctx ends first, everything is closed
-// at once and ctx.Err() is returned.
+// delivers queued requests; then Recv returns ErrServerClosed. A request
+// whose head is arriving as Shutdown begins has a second more to complete
+// it, never more than ReadHeaderTimeout: it is then answered like the
+// others, or else gets 408 and its connection closes, as when
+// ReadHeaderTimeout ends a head that has begun (net/http waits for such a
+// connection as long as its timeouts allow; the second keeps a client that
+// sends its head slowly from holding up every graceful stop). Should an
+// earlier response of its connection still be due, that one carries
+// Connection: close and the head is not read. A connection accepted but
+// not read from yet still has its first request read (if it comes within
+// a second of the accept) and answered, so that a hand-over to another
+// server on the port (ReusePort, or a listener passed to a new process)
+// fails no request; a PROXY header and a TLS handshake before it get a
+// second each as well (the request then a second from their end), never
+// more than ReadHeaderTimeout and HandshakeTimeout. A connection over
+// MaxConnections gets its 503 and its lingering close. Upgraded
+// connections are not waited for: they are closed when Shutdown returns.
+// If ctx ends first, everything is closed at once and ctx.Err() is
+// returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.stopAccepting()
 	s.mu.Lock()
@@ -399,11 +442,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// httpConns counts the connections still serving HTTP.
+// httpConns counts the connections still serving HTTP, and those still
+// being answered 503.
 func (s *Server) httpConns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return len(s.conns) + len(s.rejected)
 }
 
 // Serve runs handler on requests from workers goroutines (at least one) and

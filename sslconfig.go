@@ -64,14 +64,23 @@ func secureDefaults(cfg *tls.Config) *tls.Config {
 }
 
 // handshake runs the TLS handshake, if the server has TLS, bounded by the
-// handshake timeout so that a silent client holds up nobody.
+// handshake timeout so that a silent client holds up nobody, and by
+// Shutdown's first-request deadline once Shutdown drains the connection
+// (startOpening).
 func (c *conn) handshake() error {
 	cfg := c.srv.cfg.tls
 	if cfg == nil {
 		return nil
 	}
 	tc := tlsServer(c.rwc, cfg)
-	if err := handshakeWithTimeout(tc, c.srv.cfg.handshakeTimeout); err != nil {
+	if d := c.srv.cfg.handshakeTimeout; d > 0 {
+		tc.SetWriteDeadline(time.Now().Add(d))
+	}
+	c.startOpening(c.srv.cfg.handshakeTimeout) // the read deadline, which drain may shorten
+	err := runHandshake(tc)
+	c.endOpening()
+	tc.SetDeadline(time.Time{})
+	if err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -83,14 +92,10 @@ func (c *conn) handshake() error {
 // tlsServer wraps a freshly accepted connection in TLS.
 func tlsServer(c net.Conn, cfg *tls.Config) *tls.Conn { return tls.Server(c, cfg) }
 
-// handshakeWithTimeout runs the TLS handshake within d (no limit if d <= 0).
+// runHandshake runs the TLS handshake within the deadlines the caller set.
 // A client that spoke plain HTTP to the TLS port gets a 400 saying so, as
 // net/http does, instead of a silent close.
-func handshakeWithTimeout(tc *tls.Conn, d time.Duration) error {
-	if d > 0 {
-		tc.SetDeadline(time.Now().Add(d))
-		defer tc.SetDeadline(time.Time{})
-	}
+func runHandshake(tc *tls.Conn) error {
 	err := tc.Handshake()
 	var re tls.RecordHeaderError
 	if errors.As(err, &re) && re.Conn != nil && looksLikeHTTP(re.RecordHeader[:]) {
