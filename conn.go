@@ -78,6 +78,7 @@ type conn struct {
 	headArmed    bool
 	yielded      bool      // the read loop yielded after the previous hand-off (yieldEveryOther)
 	pipelined    bool      // the request being read was already buffered when the read loop came to it
+	blankIdled   bool      // the read loop went back to the idle wait after empty lines before this request (blankWait)
 	waitStart    time.Time // when the current wait for a request began, if the idle timeout runs
 	served       int       // requests queued so far
 	lastWasClose bool      // the last request read closes the connection (watchDisconnect)
@@ -260,6 +261,14 @@ func (c *conn) readRequest() bool {
 	r := &Request{answer: c, secure: c.secure}
 	r.head.headers = r.hdrs[:0]
 	err := readHead(c.br, &c.hb, c.srv.cfg.headLimits, c)
+	for err == errBlankLines { // empty lines, then nothing yet: the connection is idle still
+		c.endHead()
+		if !c.awaitFirstByte() {
+			return false
+		}
+		err = readHead(c.br, &c.hb, c.srv.cfg.headLimits, c)
+	}
+	c.blankIdled = false
 	if err == nil {
 		err = parseHead(&r.head, c.storeHead(c.hb.buf), &c.hb, c.srv.cfg.headLimits)
 		r.unlinkInlineHeaders()

@@ -88,6 +88,26 @@ func (c *conn) beforeBlock() {
 	c.mu.Unlock()
 }
 
+// blankWait reports whether the read loop, which has read only empty lines
+// since the last request and finds nothing more yet, goes back to the wait
+// for a request (awaitFirstByte) instead of starting the header timeout.
+// RFC 9112 §2.2 has a server ignore at least one empty line before a
+// request line (a legacy client sends a CRLF after a body), and the
+// header timeout's 408 is for a head that has begun (CONFORMANCE): a
+// connection that sent only empty lines after its last request is idle
+// still, closed without a word at the idle timeout (C20). Once per
+// request: empty lines after that count as the start of the head, under
+// its header timeout and against the request-line limit, so that a client
+// trickling CRLFs faster than the idle timeout cannot hold the connection
+// forever. Called by the read loop only.
+func (c *conn) blankWait() bool {
+	if c.blankIdled {
+		return false
+	}
+	c.blankIdled = true
+	return true
+}
+
 // endHead ends the read of a head (and small body) that beforeBlock armed:
 // drain leaves the read deadline alone from now on. Only a head that had to
 // wait for the network takes the lock.

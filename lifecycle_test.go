@@ -301,3 +301,78 @@ func TestRejectedConnectionEndsWithServer(t *testing.T) {
 		})
 	}
 }
+
+// lcPostCRLF is a request whose body a legacy client follows with a CRLF
+// (RFC 9112 §2.2: the server ignores it).
+const lcPostCRLF = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc\r\n"
+
+// TestCRLFAfterBodyKeepsConnectionIdle: an empty line after a request
+// (a legacy CRLF after its body) does not start a head: the connection
+// goes on waiting under the idle timeout, which closes it without a word
+// (C20), long before the header timeout's 408; a request that follows is
+// served. Empty lines that keep coming count as a head's start, once the
+// connection has gone back to waiting once, so its header timeout ends
+// them.
+func TestCRLFAfterBodyKeepsConnectionIdle(t *testing.T) {
+	idle := ServerConfig{IdleTimeout: 300 * time.Millisecond, ReadHeaderTimeout: lcLongTimeout}
+	t.Run("then silence: closed at the idle timeout", func(t *testing.T) {
+		s := startServer(t, idle)
+		go answerAll(s)
+		c := dial(t, s)
+		io.WriteString(c, lcPostCRLF)
+		br := bufio.NewReader(c)
+		if got := readResponses(t, br, 1); got[0] != "200 OK /" {
+			t.Fatalf("got %q", got)
+		}
+		c.SetReadDeadline(time.Now().Add(testTimeout))
+		if b, err := io.ReadAll(br); len(b) > 0 || err != nil {
+			t.Errorf("read %q, %v; want a plain close at the idle timeout (300ms), long before ReadHeaderTimeout (%v)", b, err, lcLongTimeout)
+		}
+	})
+	t.Run("then a request: served", func(t *testing.T) {
+		s := startServer(t, ServerConfig{ReadHeaderTimeout: lcLongTimeout})
+		go answerAll(s)
+		c := dial(t, s)
+		io.WriteString(c, lcPostCRLF)
+		br := bufio.NewReader(c)
+		readResponses(t, br, 1)
+		io.WriteString(c, "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+		if got := readResponses(t, br, 1); got[0] != "200 OK /2" {
+			t.Fatalf("got %q", got)
+		}
+	})
+	t.Run("then a trickle of CRLFs: bounded", func(t *testing.T) {
+		s := startServer(t, ServerConfig{IdleTimeout: 300 * time.Millisecond, ReadHeaderTimeout: time.Second})
+		go answerAll(s)
+		c := dial(t, s)
+		io.WriteString(c, lcPostCRLF)
+		br := bufio.NewReader(c)
+		readResponses(t, br, 1)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			// Not synchronisation: the client's pace is the scenario, a
+			// CRLF well within every idle timeout.
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					if _, err := io.WriteString(c, "\r\n"); err != nil {
+						return
+					}
+				}
+			}
+		}()
+		c.SetReadDeadline(time.Now().Add(testTimeout))
+		b, err := io.ReadAll(br)
+		if err != nil && !isReset(err) {
+			t.Fatalf("read %q, %v; want the connection closed (by the header timeout, 1s)", b, err)
+		}
+		if len(b) > 0 && !strings.HasPrefix(string(b), "HTTP/1.1 408 ") {
+			t.Errorf("got %q, want 408 or nothing", b)
+		}
+	})
+}

@@ -39,9 +39,10 @@ type headBuffer struct {
 }
 
 // readHead reads one request head from br into hb: empty lines before the
-// request line are skipped (H19), line endings may be CRLF or bare LF (H12),
-// a bare CR is refused (H11), and the limits give 414 and 431 before more than
-// a limit's worth of bytes is held. It returns io.EOF when the connection ends
+// request line are skipped (H19; if nothing follows them yet and
+// bl.blankWait agrees, readHead returns errBlankLines), line endings may be
+// CRLF or bare LF (H12), a bare CR is refused (H11), and the limits give 414
+// and 431 before more than a limit's worth of bytes is held. It returns io.EOF when the connection ends
 // cleanly before a request starts and io.ErrUnexpectedEOF when it ends inside
 // a head.
 func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits, bl blocker) error {
@@ -52,6 +53,9 @@ func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits, bl blocker) erro
 	total := 0 // bytes read for this head, line endings and leading empty lines included
 	for {
 		if len(hb.lines) == 0 {
+			if total > 0 && br.Buffered() == 0 && bl.blankWait() {
+				return errBlankLines
+			}
 			if err := checkRequestStart(br, bl); err != nil {
 				return headReadError(err, total, true, lim)
 			}
@@ -163,13 +167,25 @@ var errLineTooLong = errors.New("line too long")
 
 // blocker is told before a read that may wait for the network, so that the
 // caller arms its timeout only when a read can block: a head that is all
-// buffered costs no timer.
-type blocker interface{ beforeBlock() }
+// buffered costs no timer. blankWait is asked when only empty lines have
+// come and the next read would wait: true makes readHead return
+// errBlankLines, without arming anything, so that the caller waits for the
+// request as for one that has not begun.
+type blocker interface {
+	beforeBlock()
+	blankWait() bool
+}
 
-// noBlocker is a blocker with nothing to arm.
+// errBlankLines is readHead's signal that only empty lines came, and
+// nothing after them yet (blocker.blankWait).
+var errBlankLines = errors.New("only empty lines before the request line")
+
+// noBlocker is a blocker with nothing to arm, which waits for the rest of
+// a head after empty lines as for any head.
 type noBlocker struct{}
 
-func (noBlocker) beforeBlock() {}
+func (noBlocker) beforeBlock()    {}
+func (noBlocker) blankWait() bool { return false }
 
 // errBareCR is readLine's signal that a CR was followed by something other
 // than LF (H12: a lone CR is no line terminator).
