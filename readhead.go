@@ -41,11 +41,10 @@ type headBuffer struct {
 // readHead reads one request head from br into hb: empty lines before the
 // request line are skipped (H19; if nothing follows them yet and
 // bl.blankWait agrees, readHead returns errBlankLines), line endings may be
-// CRLF or bare LF (H12),
-// a bare CR is refused (H11), and the limits give 414 and 431 before more than
-// a limit's worth of bytes is held. It returns io.EOF when the connection ends
-// cleanly before a request starts and io.ErrUnexpectedEOF when it ends inside
-// a head.
+// CRLF or bare LF (H12), a bare CR is refused (H11), and the limits give 414
+// and 431 before more than a limit's worth of bytes is held. It returns
+// io.EOF when the connection ends cleanly before a request starts and
+// io.ErrUnexpectedEOF when it ends inside a head.
 func readHead(br *bufio.Reader, hb *headBuffer, lim headLimits, bl blocker) error {
 	if readBufferedHead(br, hb, lim) {
 		return nil
