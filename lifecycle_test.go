@@ -257,14 +257,11 @@ func TestIdleTimeoutUnderGraceAfterOutstandingResponse(t *testing.T) {
 	r := recvOne(t, s)
 	awaitBlockedIn(t, "tinyhttp.(*conn).waitBuffered(") // the wait began with the response outstanding
 	r.Respond(FromString("one"))
-	br := bufio.NewReader(c)
-	if got := readResponses(t, br, 1); got[0] != "200 OK one" {
+	wc := wiretest.NewClient(t, c)
+	if got := readResponses(t, wc.R, 1); got[0] != "200 OK one" {
 		t.Fatalf("got %q", got)
 	}
-	c.SetReadDeadline(time.Now().Add(testTimeout))
-	if b, err := io.ReadAll(br); len(b) > 0 || err != nil {
-		t.Errorf("read %q, %v; want a plain close at the idle timeout (300ms), long before the grace (%v)", b, err, lcLongTimeout)
-	}
+	wc.ExpectFIN() // at the idle timeout (300ms), long before the grace (lcLongTimeout)
 }
 
 // TestRejectedConnectionEndsWithServer: the goroutine and the socket that
@@ -320,14 +317,11 @@ func TestCRLFAfterBodyKeepsConnectionIdle(t *testing.T) {
 		go answerAll(s)
 		c := dial(t, s)
 		io.WriteString(c, lcPostCRLF)
-		br := bufio.NewReader(c)
-		if got := readResponses(t, br, 1); got[0] != "200 OK /" {
+		wc := wiretest.NewClient(t, c)
+		if got := readResponses(t, wc.R, 1); got[0] != "200 OK /" {
 			t.Fatalf("got %q", got)
 		}
-		c.SetReadDeadline(time.Now().Add(testTimeout))
-		if b, err := io.ReadAll(br); len(b) > 0 || err != nil {
-			t.Errorf("read %q, %v; want a plain close at the idle timeout (300ms), long before ReadHeaderTimeout (%v)", b, err, lcLongTimeout)
-		}
+		wc.ExpectFIN() // at the idle timeout (300ms), long before ReadHeaderTimeout (lcLongTimeout)
 	})
 	t.Run("then a request: served", func(t *testing.T) {
 		s := startServer(t, ServerConfig{ReadHeaderTimeout: lcLongTimeout})
